@@ -1,0 +1,119 @@
+-- name: job_insert
+-- One statement for one job or many: rows arrive as one JSON array. Queues with a job that is
+-- runnable now are notified; Postgres delivers the notification on commit, never on rollback.
+WITH ins AS (
+    INSERT INTO tranq_jobs (queue, task, args, priority, run_at, max_attempts, tags)
+    SELECT x.queue, x.task, x.args, x.priority,
+           CASE WHEN x.run_at_us IS NOT NULL THEN to_timestamp(x.run_at_us / 1000000.0)
+                ELSE now() + x.delay_us * interval '1 microsecond' END,
+           x.max_attempts, x.tags
+    FROM jsonb_to_recordset($1::jsonb) AS x(queue text, task text, args jsonb, priority smallint,
+         run_at_us bigint, delay_us bigint, max_attempts integer, tags jsonb)
+    RETURNING id, queue, run_at
+), woken AS (
+    SELECT pg_notify('tranq_jobs', q.queue)
+    FROM (SELECT DISTINCT queue FROM ins WHERE run_at <= now()) AS q
+)
+SELECT id FROM ins WHERE (SELECT count(*) FROM woken) >= 0 ORDER BY id
+
+-- name: job_claim
+-- $1 queue, $2 task names (text[] literal), $3 how many, $4 worker id, $5 lease in ms.
+WITH picked AS MATERIALIZED (
+    SELECT id FROM tranq_jobs
+    WHERE state IN ('available', 'retryable')
+      AND queue = $1::text
+      AND run_at <= now()
+      AND task = ANY($2::text[])
+    ORDER BY priority, run_at, id
+    LIMIT $3::bigint
+    FOR UPDATE SKIP LOCKED
+)
+UPDATE tranq_jobs j
+SET state = 'running',
+    attempt = j.attempt + 1,
+    attempted_at = now(),
+    lease_owner = $4::text,
+    lease_token = j.lease_token + 1,
+    lease_expires_at = now() + $5::bigint * interval '1 millisecond'
+FROM picked
+WHERE j.id = picked.id
+RETURNING j.id, j.task, j.queue, j.args::text, j.attempt::bigint, j.max_attempts::bigint, j.lease_token
+
+-- name: job_complete_many
+-- $1: [{"id", "token", "result"}]. Only the claim holding the current token may complete.
+UPDATE tranq_jobs j
+SET state = 'completed', finished_at = now(), result = c.result,
+    lease_owner = NULL, lease_expires_at = NULL
+FROM jsonb_to_recordset($1::jsonb) AS c(id bigint, token bigint, result jsonb)
+WHERE j.id = c.id AND j.lease_token = c.token AND j.state = 'running'
+RETURNING j.id
+
+-- name: job_fail
+-- $1 id, $2 token, $3 next state, $4 delay ms before the next run, $5 attempts given back
+-- (1 for a snooze), $6 error message or NULL.
+UPDATE tranq_jobs
+SET state = $3::text,
+    run_at = CASE WHEN $3::text IN ('available', 'retryable')
+                  THEN now() + $4::bigint * interval '1 millisecond' ELSE run_at END,
+    attempt = attempt - $5::integer,
+    errors = CASE WHEN $6::text IS NULL THEN errors
+                  ELSE errors || jsonb_build_array(jsonb_build_object(
+                      'attempt', attempt, 'at', now(), 'message', $6::text)) END,
+    finished_at = CASE WHEN $3::text IN ('discarded', 'cancelled', 'completed') THEN now() END,
+    lease_owner = NULL, lease_expires_at = NULL
+WHERE id = $1::bigint AND lease_token = $2::bigint AND state = 'running'
+RETURNING id
+
+-- name: job_release_many
+-- Graceful shutdown: jobs that did not finish go back at once, the attempt given back.
+WITH released AS (
+    UPDATE tranq_jobs j
+    SET state = 'available', attempt = GREATEST(j.attempt - 1, 0),
+        lease_owner = NULL, lease_expires_at = NULL
+    FROM jsonb_to_recordset($1::jsonb) AS c(id bigint, token bigint)
+    WHERE j.id = c.id AND j.lease_token = c.token AND j.state = 'running'
+    RETURNING j.id, j.queue
+), woken AS (
+    SELECT pg_notify('tranq_jobs', q.queue) FROM (SELECT DISTINCT queue FROM released) AS q
+)
+SELECT id FROM released WHERE (SELECT count(*) FROM woken) >= 0
+
+-- name: job_heartbeat_many
+-- $1: [{"id", "token"}], $2 lease in ms.
+UPDATE tranq_jobs j
+SET lease_expires_at = now() + $2::bigint * interval '1 millisecond'
+FROM jsonb_to_recordset($1::jsonb) AS c(id bigint, token bigint)
+WHERE j.id = c.id AND j.lease_token = c.token AND j.state = 'running'
+RETURNING j.id
+
+-- name: job_rescue_expired
+-- Jobs whose worker stopped heartbeating: retry them, or discard when attempts are used up.
+UPDATE tranq_jobs
+SET state = CASE WHEN attempt >= max_attempts THEN 'discarded' ELSE 'retryable' END,
+    finished_at = CASE WHEN attempt >= max_attempts THEN now() END,
+    errors = errors || jsonb_build_array(jsonb_build_object(
+        'attempt', attempt, 'at', now(),
+        'message', 'lease expired: the worker running this attempt stopped (crash or lost connection)')),
+    lease_owner = NULL, lease_expires_at = NULL
+WHERE id IN (
+    SELECT id FROM tranq_jobs
+    WHERE state = 'running' AND lease_expires_at < now()
+    ORDER BY lease_expires_at
+    LIMIT $1::bigint
+    FOR UPDATE SKIP LOCKED
+)
+RETURNING id
+
+-- name: job_unknown_tasks
+-- Runnable jobs in the worker's queues whose task this binary does not know.
+SELECT task, count(*)::bigint
+FROM tranq_jobs
+WHERE state IN ('available', 'retryable') AND queue = ANY($1::text[]) AND NOT (task = ANY($2::text[]))
+GROUP BY task
+ORDER BY task
+
+-- name: job_get
+SELECT id, queue, task, args::text, state, priority::bigint, attempt::bigint, max_attempts::bigint,
+       errors::text, tags::text, result::text, (extract(epoch FROM run_at) * 1000000)::bigint
+FROM tranq_jobs
+WHERE id = $1::bigint

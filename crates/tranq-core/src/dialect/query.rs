@@ -1,0 +1,66 @@
+//! The values that cross from tranq-core to an adapter and back.
+
+/// A value bound to a query parameter or read from a result column.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Value {
+    /// SQL NULL.
+    Null,
+    /// A 64-bit integer.
+    Int(i64),
+    /// Text (JSON travels as text and is cast in SQL where the column is `jsonb`).
+    Text(String),
+}
+
+/// The type of a result column, so that an adapter knows how to read it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColumnType {
+    /// A non-null integer (any width), read as `i64`.
+    Int,
+    /// Non-null text.
+    Text,
+    /// Text that may be NULL.
+    NullableText,
+}
+
+/// One query, ready for an adapter to bind and run.
+#[derive(Debug, Clone)]
+pub struct Query {
+    /// SQL text in the dialect's placeholder style.
+    pub sql: &'static str,
+    /// Values for the placeholders, in order.
+    pub params: Vec<Value>,
+    /// Types of the result columns, in order (empty for statements that return nothing).
+    pub columns: &'static [ColumnType],
+}
+
+/// One result row, one [`Value`] per column of [`Query::columns`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Row(pub Vec<Value>);
+
+impl Row {
+    /// The integer in column `i`.
+    pub fn int(&self, i: usize) -> Result<i64, crate::Error> {
+        match self.0.get(i) {
+            Some(Value::Int(v)) => Ok(*v),
+            other => Err(crate::Error::Corrupt(format!(
+                "column {i}: expected an integer, found {other:?}"
+            ))),
+        }
+    }
+    /// The text in column `i`.
+    pub fn text(&self, i: usize) -> Result<&str, crate::Error> {
+        match self.0.get(i) {
+            Some(Value::Text(v)) => Ok(v),
+            other => Err(crate::Error::Corrupt(format!(
+                "column {i}: expected text, found {other:?}"
+            ))),
+        }
+    }
+    /// The text in column `i`, or `None` for NULL.
+    pub fn opt_text(&self, i: usize) -> Result<Option<&str>, crate::Error> {
+        match self.0.get(i) {
+            Some(Value::Null) => Ok(None),
+            _ => self.text(i).map(Some),
+        }
+    }
+}

@@ -1,0 +1,155 @@
+//! The one error type of tranq-core.
+
+use std::time::Duration;
+
+/// `Result` with tranq's [`Error`] as the default error type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong in tranq outside of a task's own code.
+///
+/// Task failures are not errors of this kind: a handler returns a [`TaskError`](crate::TaskError)
+/// and the runtime records it on the job row.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The database answered with an error, or could not be reached.
+    #[error("database error: {message}")]
+    Database {
+        /// What the driver said.
+        message: String,
+        /// The driver's error, when there is one.
+        #[source]
+        source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    },
+    /// tranq's tables do not exist in this database.
+    #[error(
+        "tranq schema is missing ({detail}): run the migrations first (`tranq::migrate` or the SQL files in migrations/)"
+    )]
+    SchemaMissing {
+        /// The database's own words.
+        detail: String,
+    },
+    /// Job arguments could not be turned into JSON.
+    #[error("cannot serialize arguments of task `{task}`: {source}")]
+    Serialize {
+        /// The task whose arguments failed.
+        task: &'static str,
+        /// What serde said.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// The serialized arguments are larger than the configured limit.
+    #[error(
+        "arguments of task `{task}` are {size} bytes, over the limit of {limit} bytes: store large data in your own table and pass its id"
+    )]
+    PayloadTooLarge {
+        /// The task whose arguments are too large.
+        task: &'static str,
+        /// Size of the serialized arguments.
+        size: usize,
+        /// The limit in force.
+        limit: usize,
+    },
+    /// A queue name is empty, too long or contains characters tranq does not accept.
+    #[error("invalid queue name {name:?}: {reason}")]
+    InvalidQueue {
+        /// The name given.
+        name: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// Two `#[task]` definitions share one name.
+    #[error(
+        "task name `{name}` is defined twice: at {first} and at {second}; give one of them `#[task(name = \"...\")]`"
+    )]
+    DuplicateTask {
+        /// The shared name.
+        name: &'static str,
+        /// Where the first definition is.
+        first: String,
+        /// Where the second definition is.
+        second: String,
+    },
+    /// A worker or service was configured with values that cannot work.
+    #[error("invalid configuration: {0}")]
+    Config(String),
+    /// The database dialect does not offer this operation.
+    #[error("{operation} is not supported on {dialect}")]
+    Unsupported {
+        /// What was asked for.
+        operation: &'static str,
+        /// The dialect's name.
+        dialect: &'static str,
+    },
+    /// A stored row could not be read back (it was edited into a shape tranq does not know).
+    #[error("unreadable row in tranq_jobs: {0}")]
+    Corrupt(String),
+    /// Graceful shutdown gave up waiting.
+    #[error("shutdown grace period of {0:?} elapsed")]
+    ShutdownTimeout(Duration),
+}
+
+impl Error {
+    /// Wraps a driver error, recognising a missing schema from the driver's message.
+    pub fn database<E>(error: E) -> Self
+    where
+        E: std::error::Error + Send + Sync + 'static,
+    {
+        let message = error.to_string();
+        if is_missing_schema(&message) {
+            return Error::SchemaMissing { detail: message };
+        }
+        Error::Database {
+            message,
+            source: Some(Box::new(error)),
+        }
+    }
+
+    /// A database error known only by its message.
+    pub fn database_message(message: impl Into<String>) -> Self {
+        let message = message.into();
+        if is_missing_schema(&message) {
+            return Error::SchemaMissing { detail: message };
+        }
+        Error::Database {
+            message,
+            source: None,
+        }
+    }
+
+    /// True when retrying later may succeed (the database was unreachable or busy).
+    pub fn is_transient(&self) -> bool {
+        matches!(self, Error::Database { .. })
+    }
+}
+
+/// Postgres, MySQL/MariaDB and SQLite each say "no such table" in their own words.
+fn is_missing_schema(message: &str) -> bool {
+    message.contains("tranq_")
+        && (message.contains("does not exist")
+            || message.contains("doesn't exist")
+            || message.contains("no such table"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recognises_missing_schema_in_each_dialect() {
+        for msg in [
+            r#"relation "tranq_jobs" does not exist"#,
+            "Table 'test.tranq_jobs' doesn't exist",
+            "no such table: tranq_jobs",
+        ] {
+            assert!(matches!(
+                Error::database_message(msg),
+                Error::SchemaMissing { .. }
+            ));
+        }
+        assert!(matches!(
+            Error::database_message("connection refused"),
+            Error::Database { .. }
+        ));
+    }
+}

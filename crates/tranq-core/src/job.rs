@@ -1,0 +1,157 @@
+//! The job row as the runtime sees it.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::Error;
+
+/// The id of a row in `tranq_jobs`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct JobId(pub i64);
+
+impl fmt::Display for JobId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// Where a job is in its life. These are the names stored in the `state` column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum JobState {
+    /// Waiting to run (possibly scheduled for later through `run_at`).
+    Available,
+    /// Claimed by a worker that holds its lease.
+    Running,
+    /// Failed, will run again at `run_at`.
+    Retryable,
+    /// Finished successfully.
+    Completed,
+    /// Given up: attempts exhausted or arguments unreadable.
+    Discarded,
+    /// Stopped on purpose (by the task or an operator).
+    Cancelled,
+}
+
+impl JobState {
+    /// The name stored in the database.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            JobState::Available => "available",
+            JobState::Running => "running",
+            JobState::Retryable => "retryable",
+            JobState::Completed => "completed",
+            JobState::Discarded => "discarded",
+            JobState::Cancelled => "cancelled",
+        }
+    }
+    /// True for the states a job never leaves on its own.
+    pub const fn is_final(self) -> bool {
+        matches!(
+            self,
+            JobState::Completed | JobState::Discarded | JobState::Cancelled
+        )
+    }
+}
+
+impl fmt::Display for JobState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for JobState {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self, Error> {
+        Ok(match s {
+            "available" => JobState::Available,
+            "running" => JobState::Running,
+            "retryable" => JobState::Retryable,
+            "completed" => JobState::Completed,
+            "discarded" => JobState::Discarded,
+            "cancelled" => JobState::Cancelled,
+            other => return Err(Error::Corrupt(format!("unknown job state {other:?}"))),
+        })
+    }
+}
+
+/// A job a worker has claimed: enough to run it and to prove it still holds the lease.
+#[derive(Debug, Clone)]
+pub struct ClaimedJob {
+    /// Row id.
+    pub id: JobId,
+    /// Task name.
+    pub task: String,
+    /// Queue it was claimed from.
+    pub queue: String,
+    /// Arguments as JSON text.
+    pub args: String,
+    /// This attempt's number (1 for the first run).
+    pub attempt: u32,
+    /// Attempts allowed.
+    pub max_attempts: u32,
+    /// Fencing token: every claim gets a new one; completions must present it.
+    pub lease_token: i64,
+}
+
+impl ClaimedJob {
+    /// The lease this claim holds.
+    pub fn lease(&self) -> Lease {
+        Lease {
+            id: self.id,
+            token: self.lease_token,
+        }
+    }
+}
+
+/// A job id together with the fencing token of one claim of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub struct Lease {
+    /// Row id.
+    pub id: JobId,
+    /// Fencing token of the claim.
+    pub token: i64,
+}
+
+/// Everything known about one job row, for inspection and tests.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JobInfo {
+    /// Row id.
+    pub id: JobId,
+    /// Queue name.
+    pub queue: String,
+    /// Task name.
+    pub task: String,
+    /// Arguments.
+    pub args: serde_json::Value,
+    /// Current state.
+    pub state: JobState,
+    /// Priority (lower runs first).
+    pub priority: i16,
+    /// Attempts made so far.
+    pub attempt: u32,
+    /// Attempts allowed.
+    pub max_attempts: u32,
+    /// One entry per failed attempt: `{"attempt", "at", "message"}`.
+    pub errors: Vec<AttemptError>,
+    /// Tags given at enqueue time.
+    pub tags: Vec<String>,
+    /// The task's return value, once completed.
+    pub result: Option<serde_json::Value>,
+    /// Microseconds since the Unix epoch at which the job may run.
+    pub run_at_us: i64,
+}
+
+/// One recorded failure.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttemptError {
+    /// The attempt that failed.
+    pub attempt: u32,
+    /// When, as the database's timestamp text.
+    pub at: String,
+    /// What went wrong.
+    pub message: String,
+}

@@ -1,0 +1,67 @@
+//! Core of tranq: the job model, the task registry, the per-dialect SQL, the [`Store`] port and
+//! the worker runtime shared by every adapter.
+//!
+//! This crate is semver exempt: depend on `tranq` (or pin `=x.y.z`).
+
+mod dialect;
+mod error;
+mod job;
+mod maintenance;
+mod migrate;
+mod new_job;
+mod registry;
+mod store;
+mod task;
+mod task_error;
+mod worker;
+
+pub use dialect::{ColumnType, Dialect, Query, Row, Value};
+pub use error::{Error, Result};
+pub use job::{AttemptError, ClaimedJob, JobId, JobInfo, JobState, Lease};
+pub use maintenance::{RESCUE_BATCH, UNKNOWN_TASK_REPORT_INTERVAL};
+pub use migrate::{Migration, migrations};
+pub use new_job::{
+    DEFAULT_MAX_PAYLOAD_BYTES, EnqueueVia, JobBuilder, MAX_QUEUE_NAME_LEN, NewJob, insert_query,
+    inserted_ids, validate_queue,
+};
+pub use registry::{Registration, Registry};
+pub use store::{
+    Backend, ClaimParams, Completion, FailParams, Notifications, SqlStore, Store, Transaction,
+};
+pub use task::{DEFAULT_MAX_ATTEMPTS, DEFAULT_QUEUE, Task, TaskContext, TaskOptions, TaskResult};
+pub use task_error::TaskError;
+pub use worker::{
+    Backoff, DEFAULT_COMPLETION_BATCH, DEFAULT_GRACE_PERIOD, DEFAULT_LEASE, DEFAULT_POLL_INTERVAL,
+    DEFAULT_RESCUE_INTERVAL, MAX_ERROR_MESSAGE_BYTES, Worker, WorkerBuilder, WorkerConfig,
+};
+
+/// Items the `#[task]` macro expands to. Not public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use futures::future::BoxFuture;
+    pub use inventory;
+    pub use serde::{Serialize, de::DeserializeOwned};
+
+    use crate::{TaskError, TaskResult};
+
+    /// Turns a task function's `Result<T, E>` into a stored outcome.
+    pub fn into_outcome<T, E>(result: Result<T, E>) -> TaskResult
+    where
+        T: Serialize,
+        E: Into<TaskError>,
+    {
+        match result {
+            Ok(value) => match serde_json::to_value(value) {
+                Ok(serde_json::Value::Null) => Ok(None),
+                Ok(value) => Ok(Some(value)),
+                Err(e) => Err(TaskError::retry(format!(
+                    "cannot serialize the task's result: {e}"
+                ))),
+            },
+            Err(error) => Err(error.into()),
+        }
+    }
+
+    /// Compile-time check that a task's argument type can be stored.
+    pub const fn assert_args<T: Serialize + DeserializeOwned + Send + 'static>() {}
+}

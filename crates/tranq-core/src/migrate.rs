@@ -1,0 +1,80 @@
+//! tranq's schema migrations: the SQL files under `migrations/<dialect>/`, applied in order, once.
+
+use crate::dialect::{ColumnType, Dialect, Query, Value};
+use crate::error::Result;
+use crate::store::Backend;
+
+/// One schema version.
+#[derive(Debug, Clone, Copy)]
+pub struct Migration {
+    /// Version number (the file's prefix).
+    pub version: i64,
+    /// Short name (the rest of the file name).
+    pub name: &'static str,
+    /// SQL applying it.
+    pub up: &'static str,
+    /// SQL reverting it.
+    pub down: &'static str,
+}
+
+const POSTGRES: &[Migration] = &[Migration {
+    version: 1,
+    name: "create_tranq_jobs",
+    up: include_str!("../../../migrations/postgres/0001_create_tranq_jobs.up.sql"),
+    down: include_str!("../../../migrations/postgres/0001_create_tranq_jobs.down.sql"),
+}];
+
+/// The migrations of a dialect, oldest first. Use these to apply tranq's schema with your own
+/// migration tool.
+///
+/// ```
+/// let all = tranq_core::migrations(tranq_core::Dialect::Postgres);
+/// assert_eq!(all[0].version, 1);
+/// ```
+pub fn migrations(dialect: Dialect) -> &'static [Migration] {
+    match dialect {
+        Dialect::Postgres => POSTGRES,
+    }
+}
+
+/// Applies every migration not yet applied, in one transaction that holds the dialect's
+/// migration lock, so concurrent callers wait for each other and each version runs once.
+pub(crate) async fn run(backend: &dyn Backend) -> Result<()> {
+    let dialect = backend.dialect();
+    let query =
+        |name: &'static str, params: Vec<Value>, columns: &'static [ColumnType]| -> Result<Query> {
+            Ok(Query {
+                sql: dialect.sql(name)?,
+                params,
+                columns,
+            })
+        };
+    let mut tx = backend.begin().await?;
+    tx.fetch(&query("migration_lock", vec![], &[])?).await?;
+    tx.execute(&query("migration_create_table", vec![], &[])?)
+        .await?;
+    let applied: Vec<i64> = tx
+        .fetch(&query("migration_applied", vec![], &[ColumnType::Int])?)
+        .await?
+        .iter()
+        .map(|r| r.int(0))
+        .collect::<Result<_>>()?;
+    for m in migrations(dialect) {
+        if applied.contains(&m.version) {
+            continue;
+        }
+        tracing::info!(
+            version = m.version,
+            name = m.name,
+            "tranq: applying migration"
+        );
+        tx.execute_script(m.up).await?;
+        tx.execute(&query(
+            "migration_record",
+            vec![Value::Int(m.version), Value::Text(m.name.to_owned())],
+            &[],
+        )?)
+        .await?;
+    }
+    tx.commit().await
+}

@@ -1,0 +1,66 @@
+//! The port between the worker runtime and a database.
+
+mod backend;
+mod params;
+pub(crate) mod sql_store;
+
+pub use backend::{Backend, Notifications, Transaction};
+pub use params::{ClaimParams, Completion, FailParams};
+pub use sql_store::SqlStore;
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+
+use crate::dialect::Dialect;
+use crate::error::Result;
+use crate::job::{ClaimedJob, JobId, JobInfo, Lease};
+use crate::new_job::NewJob;
+
+/// Everything the worker runtime asks of a database. Object safe; the runtime holds an
+/// `Arc<dyn Store>`.
+///
+/// Adapters do not implement this: they implement [`Backend`] (bind and execute) and wrap it
+/// in [`SqlStore`], which holds the SQL. Not for users to implement.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// The dialect of the database behind this store.
+    fn dialect(&self) -> Dialect;
+
+    /// Creates or upgrades tranq's tables; safe to run from many processes at once.
+    async fn migrate(&self) -> Result<()>;
+
+    /// Inserts jobs outside any caller transaction (in their own).
+    async fn job_insert_many(&self, jobs: &[NewJob]) -> Result<Vec<JobId>>;
+
+    /// Claims up to `params.limit` runnable jobs of one queue, leasing them to the caller.
+    async fn job_claim(&self, params: &ClaimParams<'_>) -> Result<Vec<ClaimedJob>>;
+
+    /// Marks jobs completed; returns the ids that were stored (the others lost their lease).
+    async fn job_complete_many(&self, done: &[Completion]) -> Result<Vec<JobId>>;
+
+    /// Records a failed, cancelled or snoozed attempt; false if the lease was lost.
+    async fn job_fail(&self, params: &FailParams) -> Result<bool>;
+
+    /// Puts claimed jobs back as available at once, giving back their attempt.
+    async fn job_release_many(&self, leases: &[Lease]) -> Result<Vec<JobId>>;
+
+    /// Extends the leases of running jobs; returns the ids still held.
+    async fn job_heartbeat_many(&self, leases: &[Lease], lease: Duration) -> Result<Vec<JobId>>;
+
+    /// Returns jobs whose lease expired to retryable (or discarded); returns their ids.
+    async fn job_rescue_expired(&self, limit: u32) -> Result<Vec<JobId>>;
+
+    /// Counts runnable jobs in `queues` whose task is not in `known`.
+    async fn job_unknown_tasks(
+        &self,
+        queues: &[&str],
+        known: &[&str],
+    ) -> Result<Vec<(String, i64)>>;
+
+    /// Reads one job.
+    async fn job_get(&self, id: JobId) -> Result<Option<JobInfo>>;
+
+    /// A stream of queue names with new work, when the database can push them.
+    async fn subscribe(&self) -> Result<Option<Notifications>>;
+}

@@ -1,0 +1,48 @@
+//! Parameter structs of the [`Store`](super::Store) methods.
+
+use std::time::Duration;
+
+use crate::job::{JobId, JobState};
+
+/// What [`Store::job_claim`](super::Store::job_claim) needs.
+#[derive(Debug, Clone)]
+pub struct ClaimParams<'a> {
+    /// The queue to claim from.
+    pub queue: &'a str,
+    /// Only jobs of these tasks are claimed (the ones this binary can run).
+    pub tasks: &'a [&'a str],
+    /// At most this many jobs.
+    pub limit: u32,
+    /// Recorded as the lease owner.
+    pub worker_id: &'a str,
+    /// How long the lease lasts without a heartbeat.
+    pub lease: Duration,
+}
+
+/// A successful attempt, to be stored in a batch.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Completion {
+    /// Row id.
+    pub id: JobId,
+    /// Fencing token of the claim.
+    pub token: i64,
+    /// The task's return value.
+    pub result: Option<serde_json::Value>,
+}
+
+/// An attempt that did not complete.
+#[derive(Debug, Clone)]
+pub struct FailParams {
+    /// Row id.
+    pub id: JobId,
+    /// Fencing token of the claim.
+    pub token: i64,
+    /// Retryable, Discarded, Cancelled, or Available (snooze).
+    pub next_state: JobState,
+    /// When the next attempt may start, from now.
+    pub delay: Duration,
+    /// True for a snooze: the attempt is given back.
+    pub give_back_attempt: bool,
+    /// The error recorded for this attempt (`None` records nothing).
+    pub error: Option<String>,
+}

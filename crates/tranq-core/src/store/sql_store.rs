@@ -1,0 +1,264 @@
+//! [`Store`] over any [`Backend`]: the SQL comes from the dialect, the backend only runs it.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+
+use super::{Backend, ClaimParams, Completion, FailParams, Notifications, Store};
+use crate::dialect::{ColumnType, Dialect, Query, Row, Value};
+use crate::error::{Error, Result};
+use crate::job::{AttemptError, ClaimedJob, JobId, JobInfo, Lease};
+use crate::new_job::{NewJob, insert_query, inserted_ids};
+
+/// Names of every query this store runs; each dialect must define them all.
+#[cfg(test)]
+pub(crate) const QUERY_NAMES: &[&str] = &[
+    "job_insert",
+    "job_claim",
+    "job_complete_many",
+    "job_fail",
+    "job_release_many",
+    "job_heartbeat_many",
+    "job_rescue_expired",
+    "job_unknown_tasks",
+    "job_get",
+    "migration_lock",
+    "migration_create_table",
+    "migration_applied",
+    "migration_record",
+];
+
+const IDS: &[ColumnType] = &[ColumnType::Int];
+const CLAIMED: &[ColumnType] = &[
+    ColumnType::Int,
+    ColumnType::Text,
+    ColumnType::Text,
+    ColumnType::Text,
+    ColumnType::Int,
+    ColumnType::Int,
+    ColumnType::Int,
+];
+const TASK_COUNTS: &[ColumnType] = &[ColumnType::Text, ColumnType::Int];
+const JOB: &[ColumnType] = &[
+    ColumnType::Int,
+    ColumnType::Text,
+    ColumnType::Text,
+    ColumnType::Text,
+    ColumnType::Text,
+    ColumnType::Int,
+    ColumnType::Int,
+    ColumnType::Int,
+    ColumnType::Text,
+    ColumnType::Text,
+    ColumnType::NullableText,
+    ColumnType::Int,
+];
+
+/// The [`Store`] every adapter hands to the worker: `SqlStore::new(pool)`.
+#[derive(Debug, Clone)]
+pub struct SqlStore<B> {
+    backend: B,
+}
+
+impl<B: Backend> SqlStore<B> {
+    /// Wraps an adapter's backend (anything that converts into one, such as a pool).
+    pub fn new(backend: impl Into<B>) -> Self {
+        SqlStore {
+            backend: backend.into(),
+        }
+    }
+
+    /// The adapter's backend.
+    pub fn backend(&self) -> &B {
+        &self.backend
+    }
+
+    fn query(
+        &self,
+        name: &'static str,
+        params: Vec<Value>,
+        columns: &'static [ColumnType],
+    ) -> Result<Query> {
+        Ok(Query {
+            sql: self.backend.dialect().sql(name)?,
+            params,
+            columns,
+        })
+    }
+
+    async fn ids(&self, name: &'static str, params: Vec<Value>) -> Result<Vec<JobId>> {
+        let rows = self.backend.fetch(&self.query(name, params, IDS)?).await?;
+        inserted_ids(rows)
+    }
+}
+
+fn json_param<T: serde::Serialize>(value: &T) -> Result<Value> {
+    serde_json::to_string(value)
+        .map(Value::Text)
+        .map_err(|e| Error::Corrupt(e.to_string()))
+}
+
+fn millis(d: Duration) -> Value {
+    Value::Int(i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+fn small(row: &Row, i: usize) -> Result<u32> {
+    u32::try_from(row.int(i)?).map_err(|e| Error::Corrupt(format!("column {i}: {e}")))
+}
+
+fn claimed(row: &Row) -> Result<ClaimedJob> {
+    Ok(ClaimedJob {
+        id: JobId(row.int(0)?),
+        task: row.text(1)?.to_owned(),
+        queue: row.text(2)?.to_owned(),
+        args: row.text(3)?.to_owned(),
+        attempt: small(row, 4)?,
+        max_attempts: small(row, 5)?,
+        lease_token: row.int(6)?,
+    })
+}
+
+fn job_info(row: &Row) -> Result<JobInfo> {
+    let json = |i: usize| -> Result<serde_json::Value> {
+        serde_json::from_str(row.text(i)?).map_err(|e| Error::Corrupt(format!("column {i}: {e}")))
+    };
+    Ok(JobInfo {
+        id: JobId(row.int(0)?),
+        queue: row.text(1)?.to_owned(),
+        task: row.text(2)?.to_owned(),
+        args: json(3)?,
+        state: row.text(4)?.parse()?,
+        priority: i16::try_from(row.int(5)?).map_err(|e| Error::Corrupt(e.to_string()))?,
+        attempt: small(row, 6)?,
+        max_attempts: small(row, 7)?,
+        errors: serde_json::from_value::<Vec<AttemptError>>(json(8)?)
+            .map_err(|e| Error::Corrupt(format!("errors: {e}")))?,
+        tags: serde_json::from_value(json(9)?).map_err(|e| Error::Corrupt(format!("tags: {e}")))?,
+        result: row
+            .opt_text(10)?
+            .map(serde_json::from_str)
+            .transpose()
+            .map_err(|e| Error::Corrupt(format!("result: {e}")))?,
+        run_at_us: row.int(11)?,
+    })
+}
+
+#[async_trait]
+impl<B: Backend> Store for SqlStore<B> {
+    fn dialect(&self) -> Dialect {
+        self.backend.dialect()
+    }
+
+    async fn migrate(&self) -> Result<()> {
+        crate::migrate::run(&self.backend).await
+    }
+
+    async fn job_insert_many(&self, jobs: &[NewJob]) -> Result<Vec<JobId>> {
+        if jobs.is_empty() {
+            return Ok(Vec::new());
+        }
+        let query = insert_query(self.dialect(), jobs)?;
+        inserted_ids(self.backend.fetch(&query).await?)
+    }
+
+    async fn job_claim(&self, p: &ClaimParams<'_>) -> Result<Vec<ClaimedJob>> {
+        let dialect = self.dialect();
+        let query = self.query(
+            "job_claim",
+            vec![
+                Value::Text(p.queue.to_owned()),
+                dialect.text_list(p.tasks),
+                Value::Int(i64::from(p.limit)),
+                Value::Text(p.worker_id.to_owned()),
+                millis(p.lease),
+            ],
+            CLAIMED,
+        )?;
+        self.backend
+            .fetch(&query)
+            .await?
+            .iter()
+            .map(claimed)
+            .collect()
+    }
+
+    async fn job_complete_many(&self, done: &[Completion]) -> Result<Vec<JobId>> {
+        if done.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.ids("job_complete_many", vec![json_param(&done)?])
+            .await
+    }
+
+    async fn job_fail(&self, p: &FailParams) -> Result<bool> {
+        let params = vec![
+            Value::Int(p.id.0),
+            Value::Int(p.token),
+            Value::Text(p.next_state.as_str().to_owned()),
+            millis(p.delay),
+            Value::Int(i64::from(p.give_back_attempt)),
+            p.error.clone().map_or(Value::Null, Value::Text),
+        ];
+        Ok(!self.ids("job_fail", params).await?.is_empty())
+    }
+
+    async fn job_release_many(&self, leases: &[Lease]) -> Result<Vec<JobId>> {
+        if leases.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.ids("job_release_many", vec![json_param(&leases)?])
+            .await
+    }
+
+    async fn job_heartbeat_many(&self, leases: &[Lease], lease: Duration) -> Result<Vec<JobId>> {
+        if leases.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.ids(
+            "job_heartbeat_many",
+            vec![json_param(&leases)?, millis(lease)],
+        )
+        .await
+    }
+
+    async fn job_rescue_expired(&self, limit: u32) -> Result<Vec<JobId>> {
+        self.ids("job_rescue_expired", vec![Value::Int(i64::from(limit))])
+            .await
+    }
+
+    async fn job_unknown_tasks(
+        &self,
+        queues: &[&str],
+        known: &[&str],
+    ) -> Result<Vec<(String, i64)>> {
+        let dialect = self.dialect();
+        let query = self.query(
+            "job_unknown_tasks",
+            vec![dialect.text_list(queues), dialect.text_list(known)],
+            TASK_COUNTS,
+        )?;
+        self.backend
+            .fetch(&query)
+            .await?
+            .iter()
+            .map(|r| Ok((r.text(0)?.to_owned(), r.int(1)?)))
+            .collect()
+    }
+
+    async fn job_get(&self, id: JobId) -> Result<Option<JobInfo>> {
+        let query = self.query("job_get", vec![Value::Int(id.0)], JOB)?;
+        self.backend
+            .fetch(&query)
+            .await?
+            .first()
+            .map(job_info)
+            .transpose()
+    }
+
+    async fn subscribe(&self) -> Result<Option<Notifications>> {
+        if !self.dialect().supports_listen_notify() {
+            return Ok(None);
+        }
+        self.backend.listen(Dialect::NOTIFY_CHANNEL).await
+    }
+}

@@ -1,0 +1,170 @@
+//! What a task is: the [`Task`] trait the `#[task]` macro implements, its options and context.
+
+use std::time::Duration;
+
+use futures::future::BoxFuture;
+use serde::{Serialize, de::DeserializeOwned};
+use tokio_util::sync::CancellationToken;
+
+use crate::job::JobId;
+use crate::task_error::TaskError;
+
+/// What a task run produced: the JSON of its return value (`None` for `()`), or why it failed.
+pub type TaskResult = Result<Option<serde_json::Value>, TaskError>;
+
+/// A kind of job: a name, an argument type and the code that runs it.
+///
+/// Written by `#[tranq::task]`; implement it by hand only when a macro does not fit.
+///
+/// ```
+/// use futures::future::BoxFuture;
+/// use tranq_core::{Task, TaskContext, TaskOptions, TaskResult};
+///
+/// struct Ping;
+/// impl Task for Ping {
+///     type Args = String;
+///     const NAME: &'static str = "ping";
+///     const OPTIONS: TaskOptions = TaskOptions::new().queue("pings").max_attempts(3);
+///     fn run(_ctx: TaskContext, args: String) -> BoxFuture<'static, TaskResult> {
+///         Box::pin(async move { Ok(Some(serde_json::json!(args))) })
+///     }
+/// }
+/// assert_eq!(Ping::OPTIONS.queue_name(), "pings");
+/// ```
+pub trait Task: Send + Sync + 'static {
+    /// The arguments, stored as JSON in the job row.
+    type Args: Serialize + DeserializeOwned + Send + 'static;
+    /// The name stored in the job row; unique across the binary.
+    const NAME: &'static str;
+    /// Defaults for jobs of this task (queue, attempts, priority, timeout).
+    const OPTIONS: TaskOptions = TaskOptions::new();
+    /// Runs one attempt.
+    fn run(ctx: TaskContext, args: Self::Args) -> BoxFuture<'static, TaskResult>;
+}
+
+/// Default queue of a task that names none.
+pub const DEFAULT_QUEUE: &str = "default";
+/// Default number of attempts before a failing job is discarded.
+pub const DEFAULT_MAX_ATTEMPTS: u32 = 25;
+
+/// Per-task defaults, set with `#[task(queue = "...", max_attempts = 5, priority = 1, timeout = "30s")]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TaskOptions {
+    queue: &'static str,
+    max_attempts: u32,
+    priority: i16,
+    timeout: Option<Duration>,
+}
+
+impl TaskOptions {
+    /// Queue `default`, 25 attempts, priority 0, no timeout.
+    pub const fn new() -> Self {
+        TaskOptions {
+            queue: DEFAULT_QUEUE,
+            max_attempts: DEFAULT_MAX_ATTEMPTS,
+            priority: 0,
+            timeout: None,
+        }
+    }
+    /// The queue jobs go to unless the enqueue call says otherwise.
+    pub const fn queue(mut self, queue: &'static str) -> Self {
+        self.queue = queue;
+        self
+    }
+    /// How many attempts a job gets before it is discarded.
+    pub const fn max_attempts(mut self, max_attempts: u32) -> Self {
+        self.max_attempts = max_attempts;
+        self
+    }
+    /// Lower runs first; 0 is the default.
+    pub const fn priority(mut self, priority: i16) -> Self {
+        self.priority = priority;
+        self
+    }
+    /// An attempt that runs longer than this fails (and is retried).
+    pub const fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+    /// The default queue.
+    pub const fn queue_name(&self) -> &'static str {
+        self.queue
+    }
+    /// The default number of attempts.
+    pub const fn attempts(&self) -> u32 {
+        self.max_attempts
+    }
+    /// The default priority.
+    pub const fn default_priority(&self) -> i16 {
+        self.priority
+    }
+    /// The per-attempt timeout, if any.
+    pub const fn time_limit(&self) -> Option<Duration> {
+        self.timeout
+    }
+}
+
+impl Default for TaskOptions {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// What a running task knows about its job.
+#[derive(Debug, Clone)]
+pub struct TaskContext {
+    pub(crate) id: JobId,
+    pub(crate) task: String,
+    pub(crate) queue: String,
+    pub(crate) attempt: u32,
+    pub(crate) max_attempts: u32,
+    pub(crate) shutdown: CancellationToken,
+}
+
+impl TaskContext {
+    /// A context for calling a task function directly in a unit test.
+    ///
+    /// ```
+    /// let ctx = tranq_core::TaskContext::for_test(1);
+    /// assert_eq!(ctx.attempt(), 1);
+    /// ```
+    pub fn for_test(attempt: u32) -> Self {
+        TaskContext {
+            id: JobId(0),
+            task: "test".into(),
+            queue: DEFAULT_QUEUE.into(),
+            attempt,
+            max_attempts: DEFAULT_MAX_ATTEMPTS,
+            shutdown: CancellationToken::new(),
+        }
+    }
+    /// The job's id.
+    pub fn job_id(&self) -> JobId {
+        self.id
+    }
+    /// The task name stored in the row.
+    pub fn task_name(&self) -> &str {
+        &self.task
+    }
+    /// The queue the job was claimed from.
+    pub fn queue(&self) -> &str {
+        &self.queue
+    }
+    /// This attempt's number, starting at 1.
+    pub fn attempt(&self) -> u32 {
+        self.attempt
+    }
+    /// Attempts allowed in all.
+    pub fn max_attempts(&self) -> u32 {
+        self.max_attempts
+    }
+    /// True once the worker has been asked to shut down: long tasks may stop early and return
+    /// [`TaskError::snooze`] to be picked up again.
+    pub fn is_shutting_down(&self) -> bool {
+        self.shutdown.is_cancelled()
+    }
+    /// Resolves when the worker is asked to shut down.
+    pub async fn shutdown_requested(&self) {
+        self.shutdown.cancelled().await
+    }
+}

@@ -1,0 +1,78 @@
+//! How a task says it failed, and what should happen next.
+
+use std::fmt;
+use std::time::Duration;
+
+/// A failed attempt. Any `std::error::Error` converts into a retryable one with `?`.
+///
+/// ```
+/// use std::time::Duration;
+/// use tranq_core::TaskError;
+///
+/// fn parse(s: &str) -> Result<i32, TaskError> {
+///     Ok(s.parse::<i32>()?) // retried with backoff
+/// }
+/// assert!(parse("x").is_err());
+/// let _ = TaskError::cancel("order was deleted"); // never retried
+/// let _ = TaskError::snooze(Duration::from_secs(5)); // run again later, attempt not counted
+/// ```
+pub struct TaskError {
+    pub(crate) kind: TaskErrorKind,
+}
+
+#[derive(Debug)]
+pub(crate) enum TaskErrorKind {
+    Retry(String),
+    Cancel(String),
+    Snooze(Duration),
+}
+
+impl TaskError {
+    /// A failure worth retrying (with backoff, while attempts remain).
+    pub fn retry(message: impl fmt::Display) -> Self {
+        TaskError {
+            kind: TaskErrorKind::Retry(message.to_string()),
+        }
+    }
+    /// A failure that retrying cannot fix: the job is cancelled at once with this reason.
+    pub fn cancel(message: impl fmt::Display) -> Self {
+        TaskError {
+            kind: TaskErrorKind::Cancel(message.to_string()),
+        }
+    }
+    /// Not a failure: run the job again after `delay` without using up an attempt.
+    pub fn snooze(delay: Duration) -> Self {
+        TaskError {
+            kind: TaskErrorKind::Snooze(delay),
+        }
+    }
+}
+
+impl fmt::Debug for TaskError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.kind, f)
+    }
+}
+
+impl fmt::Display for TaskError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.kind {
+            TaskErrorKind::Retry(m) => f.write_str(m),
+            TaskErrorKind::Cancel(m) => write!(f, "cancelled: {m}"),
+            TaskErrorKind::Snooze(d) => write!(f, "snoozed for {d:?}"),
+        }
+    }
+}
+
+impl<E: std::error::Error + Send + Sync + 'static> From<E> for TaskError {
+    fn from(error: E) -> Self {
+        let mut message = error.to_string();
+        let mut source = error.source();
+        while let Some(cause) = source {
+            message.push_str(": ");
+            message.push_str(&cause.to_string());
+            source = cause.source();
+        }
+        TaskError::retry(message)
+    }
+}

@@ -1,0 +1,124 @@
+//! [`WorkerBuilder`]: settings in, checked [`Worker`] out.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::{Notify, Semaphore};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use super::{Backoff, QueueSlots, Shared, Worker, WorkerConfig};
+use crate::error::Result;
+use crate::registry::Registry;
+use crate::store::Store;
+
+/// Builds a [`Worker`]; start with [`Worker::builder`].
+#[must_use]
+pub struct WorkerBuilder {
+    store: Arc<dyn Store>,
+    config: WorkerConfig,
+    registry: Option<Registry>,
+}
+
+impl WorkerBuilder {
+    pub(crate) fn new(store: Arc<dyn Store>) -> Self {
+        WorkerBuilder {
+            store,
+            config: WorkerConfig::default(),
+            registry: None,
+        }
+    }
+    /// Runs jobs of `queue`, at most `concurrency` at a time.
+    pub fn queue(mut self, queue: impl Into<String>, concurrency: u32) -> Self {
+        self.config.queues.push((queue.into(), concurrency));
+        self
+    }
+    /// Lease length (default 30 s); heartbeats renew it every third of it.
+    pub fn lease(mut self, lease: Duration) -> Self {
+        self.config.lease = lease;
+        self
+    }
+    /// How often an idle queue polls when no notification arrives (default 1 s).
+    pub fn poll_interval(mut self, interval: Duration) -> Self {
+        self.config.poll_interval = interval;
+        self
+    }
+    /// How long shutdown waits for running jobs before releasing them (default 30 s).
+    pub fn grace_period(mut self, grace: Duration) -> Self {
+        self.config.grace_period = grace;
+        self
+    }
+    /// How often expired leases are rescued (default 5 s).
+    pub fn rescue_interval(mut self, interval: Duration) -> Self {
+        self.config.rescue_interval = interval;
+        self
+    }
+    /// Wait between failed attempts (default 1 s doubling to 1 h).
+    pub fn backoff(mut self, backoff: Backoff) -> Self {
+        self.config.backoff = backoff;
+        self
+    }
+    /// Most completions stored per statement (default 500).
+    pub fn completion_batch(mut self, size: usize) -> Self {
+        self.config.completion_batch = size;
+        self
+    }
+    /// Name recorded as lease owner (default: host name and a random suffix).
+    pub fn worker_id(mut self, id: impl Into<String>) -> Self {
+        self.config.worker_id = id.into();
+        self
+    }
+    /// Runs only these tasks instead of every `#[task]` linked into the binary.
+    pub fn registry(mut self, registry: Registry) -> Self {
+        self.registry = Some(registry);
+        self
+    }
+
+    /// Checks the settings and the task registry (two tasks with one name is an error).
+    pub fn build(self) -> Result<Worker> {
+        self.config.validate()?;
+        let registry = match self.registry {
+            Some(r) => r,
+            None => Registry::from_inventory()?,
+        };
+        let task_names = registry.names();
+        if task_names.is_empty() {
+            tracing::warn!(
+                "tranq: no #[task] is linked into this binary: name the crate that defines your tasks \
+                 somewhere in the worker binary (e.g. `use my_tasks as _;`)"
+            );
+        }
+        for (queue, _) in &self.config.queues {
+            if !registry.has_task_defaulting_to(queue) {
+                tracing::warn!(queue = %queue, "tranq: no registered task defaults to this queue");
+            }
+        }
+        let queues = self
+            .config
+            .queues
+            .iter()
+            .map(|(name, concurrency)| {
+                Arc::new(QueueSlots {
+                    name: name.clone(),
+                    slots: Arc::new(Semaphore::new(*concurrency as usize)),
+                    wake: Notify::new(),
+                    slot_freed: Notify::new(),
+                })
+            })
+            .collect();
+        let shutdown = CancellationToken::new();
+        Ok(Worker {
+            shared: Arc::new(Shared {
+                store: self.store,
+                registry,
+                task_names,
+                config: self.config,
+                queues,
+                in_flight: Mutex::default(),
+                stopped: CancellationToken::new(),
+                shutdown,
+                tracker: TaskTracker::new(),
+            }),
+        })
+    }
+}

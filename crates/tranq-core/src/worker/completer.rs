@@ -1,0 +1,100 @@
+//! Stores attempt outcomes: completions in batches (one statement for all that are waiting),
+//! failures one by one. A write that fails is retried until it is stored or fenced, so an
+//! outcome is never dropped while the worker runs.
+
+use std::sync::Arc;
+
+use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
+use tokio::task::JoinHandle;
+
+use super::Shared;
+use super::fetcher::error_backoff;
+use crate::error::Result;
+use crate::store::{Completion, FailParams};
+
+/// An outcome waiting to be stored.
+#[derive(Debug)]
+pub(crate) enum Report {
+    Complete(Completion),
+    Fail(FailParams),
+}
+
+pub(crate) fn spawn(shared: Arc<Shared>) -> (UnboundedSender<Report>, JoinHandle<()>) {
+    let (tx, rx) = mpsc::unbounded_channel();
+    (tx, tokio::spawn(run(shared, rx)))
+}
+
+async fn run(shared: Arc<Shared>, mut rx: UnboundedReceiver<Report>) {
+    let max = shared.config.completion_batch;
+    let mut completions = Vec::with_capacity(max);
+    let mut failures = Vec::new();
+    while let Some(first) = rx.recv().await {
+        push(first, &mut completions, &mut failures);
+        while completions.len() < max {
+            match rx.try_recv() {
+                Ok(report) => push(report, &mut completions, &mut failures),
+                Err(_) => break,
+            }
+        }
+        flush(&shared, &mut completions, &mut failures).await;
+    }
+}
+
+fn push(report: Report, completions: &mut Vec<Completion>, failures: &mut Vec<FailParams>) {
+    match report {
+        Report::Complete(c) => completions.push(c),
+        Report::Fail(f) => failures.push(f),
+    }
+}
+
+async fn flush(shared: &Shared, completions: &mut Vec<Completion>, failures: &mut Vec<FailParams>) {
+    if !completions.is_empty() {
+        let stored = retry(shared, "store completions", || {
+            shared.store.job_complete_many(completions)
+        })
+        .await;
+        if let Some(stored) = stored
+            && stored.len() < completions.len()
+        {
+            for c in completions.iter().filter(|c| !stored.contains(&c.id)) {
+                tracing::warn!(
+                    job.id = c.id.0,
+                    "tranq: completion rejected: the lease was lost (job rescued); this attempt counts as lost"
+                );
+            }
+        }
+        completions.clear();
+    }
+    for f in failures.drain(..) {
+        if retry(shared, "store failure", || shared.store.job_fail(&f)).await == Some(false) {
+            tracing::warn!(
+                job.id = f.id.0,
+                "tranq: failure not stored: the lease was lost (job rescued)"
+            );
+        }
+    }
+}
+
+/// Retries a write with backoff until it succeeds, or gives up once the worker has fully
+/// stopped (the lease then expires and the job runs again: at-least-once).
+async fn retry<T, F, Fut>(shared: &Shared, what: &str, mut write: F) -> Option<T>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T>>,
+{
+    let mut failures = 0;
+    loop {
+        match write().await {
+            Ok(value) => return Some(value),
+            Err(error) => {
+                failures += 1;
+                let wait = error_backoff(failures);
+                tracing::warn!(%error, retry_in = ?wait, "tranq: could not {what}");
+                tokio::select! {
+                    _ = tokio::time::sleep(wait) => {}
+                    _ = shared.stopped.cancelled() => return None,
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,89 @@
+//! Worker settings, their defaults and their checks.
+
+use std::time::Duration;
+
+use crate::error::{Error, Result};
+use crate::new_job::validate_queue;
+use crate::worker::Backoff;
+
+/// How long a claim lasts without a heartbeat.
+pub const DEFAULT_LEASE: Duration = Duration::from_secs(30);
+/// How often an idle worker looks for work when no notification arrives.
+pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(1);
+/// How long graceful shutdown waits for running jobs before releasing them.
+pub const DEFAULT_GRACE_PERIOD: Duration = Duration::from_secs(30);
+/// How often expired leases are looked for.
+pub const DEFAULT_RESCUE_INTERVAL: Duration = Duration::from_secs(5);
+/// Most completions stored in one statement.
+pub const DEFAULT_COMPLETION_BATCH: usize = 500;
+
+/// Settings of a [`Worker`](crate::Worker); built through [`WorkerBuilder`](crate::WorkerBuilder).
+#[derive(Debug, Clone)]
+pub struct WorkerConfig {
+    pub(crate) queues: Vec<(String, u32)>,
+    pub(crate) worker_id: String,
+    pub(crate) lease: Duration,
+    pub(crate) poll_interval: Duration,
+    pub(crate) grace_period: Duration,
+    pub(crate) rescue_interval: Duration,
+    pub(crate) completion_batch: usize,
+    pub(crate) backoff: Backoff,
+}
+
+impl Default for WorkerConfig {
+    fn default() -> Self {
+        WorkerConfig {
+            queues: Vec::new(),
+            worker_id: format!("{}-{}", hostname(), uuid::Uuid::new_v4().simple()),
+            lease: DEFAULT_LEASE,
+            poll_interval: DEFAULT_POLL_INTERVAL,
+            grace_period: DEFAULT_GRACE_PERIOD,
+            rescue_interval: DEFAULT_RESCUE_INTERVAL,
+            completion_batch: DEFAULT_COMPLETION_BATCH,
+            backoff: Backoff::default(),
+        }
+    }
+}
+
+fn hostname() -> String {
+    std::env::var("HOSTNAME").unwrap_or_else(|_| "worker".to_owned())
+}
+
+impl WorkerConfig {
+    /// Checks that the settings can work together.
+    pub fn validate(&self) -> Result<()> {
+        if self.queues.is_empty() {
+            return Err(Error::Config(
+                "no queues: add at least one with `.queue(name, concurrency)`".into(),
+            ));
+        }
+        for (i, (name, concurrency)) in self.queues.iter().enumerate() {
+            validate_queue(name)?;
+            if *concurrency == 0 {
+                return Err(Error::Config(format!(
+                    "queue {name:?} has concurrency 0: give it at least 1"
+                )));
+            }
+            if self.queues[..i].iter().any(|(n, _)| n == name) {
+                return Err(Error::Config(format!("queue {name:?} is listed twice")));
+            }
+        }
+        if self.lease < Duration::from_millis(300) {
+            return Err(Error::Config(format!(
+                "lease of {:?} is too short: heartbeats run every third of it; use at least 300ms",
+                self.lease
+            )));
+        }
+        if self.completion_batch == 0 {
+            return Err(Error::Config(
+                "completion batch size must be at least 1".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The queue names.
+    pub(crate) fn queue_names(&self) -> Vec<&str> {
+        self.queues.iter().map(|(n, _)| n.as_str()).collect()
+    }
+}

@@ -1,0 +1,170 @@
+//! The worker runtime shared by every adapter: one small file per service.
+
+mod backoff;
+mod builder;
+mod completer;
+mod config;
+mod executor;
+mod fetcher;
+mod heartbeat;
+mod notifier;
+mod outcome;
+mod shutdown;
+
+pub use backoff::Backoff;
+pub use builder::WorkerBuilder;
+pub use config::{
+    DEFAULT_COMPLETION_BATCH, DEFAULT_GRACE_PERIOD, DEFAULT_LEASE, DEFAULT_POLL_INTERVAL,
+    DEFAULT_RESCUE_INTERVAL, WorkerConfig,
+};
+pub use outcome::MAX_ERROR_MESSAGE_BYTES;
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use tokio::sync::{Notify, Semaphore};
+use tokio::task::AbortHandle;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::error::Result;
+use crate::job::{JobId, Lease};
+use crate::registry::Registry;
+use crate::store::Store;
+
+/// Runs jobs from a [`Store`]: fetches per queue, runs handlers, stores outcomes in batches.
+///
+/// ```no_run
+/// # async fn demo(store: impl tranq_core::Store) -> Result<(), tranq_core::Error> {
+/// tranq_core::Worker::builder(store)
+///     .queue("default", 16)
+///     .queue("billing", 4)
+///     .build()?
+///     .run_until(async { let _ = tokio::signal::ctrl_c().await; })
+///     .await
+/// # }
+/// ```
+pub struct Worker {
+    shared: Arc<Shared>,
+}
+
+/// A job being run by this worker.
+#[derive(Debug)]
+struct InFlight {
+    token: i64,
+    abort: AbortHandle,
+}
+
+/// Per-queue wake-ups and slots.
+#[derive(Debug)]
+pub(crate) struct QueueSlots {
+    pub(crate) name: String,
+    pub(crate) slots: Arc<Semaphore>,
+    /// Poked when the database says the queue has work.
+    pub(crate) wake: Notify,
+    /// Poked when a job of the queue finishes and frees a slot.
+    pub(crate) slot_freed: Notify,
+}
+
+/// State every service of one worker shares.
+pub(crate) struct Shared {
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) registry: Registry,
+    pub(crate) task_names: Vec<&'static str>,
+    pub(crate) config: WorkerConfig,
+    pub(crate) queues: Vec<Arc<QueueSlots>>,
+    in_flight: Mutex<HashMap<JobId, InFlight>>,
+    /// Cancelled when shutdown starts: stop fetching, tell tasks.
+    pub(crate) shutdown: CancellationToken,
+    /// Cancelled when the worker is fully stopped: heartbeats and maintenance end.
+    pub(crate) stopped: CancellationToken,
+    pub(crate) tracker: TaskTracker,
+}
+
+impl Shared {
+    fn in_flight(&self) -> MutexGuard<'_, HashMap<JobId, InFlight>> {
+        // A panic while holding this lock cannot leave the map half-updated (single insert or
+        // remove), so a poisoned lock is still usable.
+        self.in_flight
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Leases of every job running now.
+    pub(crate) fn running_leases(&self) -> Vec<Lease> {
+        self.in_flight()
+            .iter()
+            .map(|(id, f)| Lease {
+                id: *id,
+                token: f.token,
+            })
+            .collect()
+    }
+
+    pub(crate) fn queue(&self, name: &str) -> Option<&Arc<QueueSlots>> {
+        self.queues.iter().find(|q| q.name == name)
+    }
+
+    /// Wakes every fetcher (after a reconnect, notifications may have been missed).
+    pub(crate) fn wake_all(&self) {
+        for q in &self.queues {
+            q.wake.notify_one();
+        }
+    }
+}
+
+impl Worker {
+    /// Starts building a worker over `store`.
+    pub fn builder(store: impl Store) -> WorkerBuilder {
+        WorkerBuilder::new(Arc::new(store))
+    }
+
+    /// Runs until `signal` resolves, then shuts down gracefully: stops fetching, waits up to the
+    /// grace period for running jobs, releases the rest at once, stores every outcome.
+    ///
+    /// Returns an error at start when the schema is missing.
+    pub async fn run_until(self, signal: impl Future<Output = ()> + Send) -> Result<()> {
+        let shared = self.shared;
+        maintenance_first_check(&shared).await?;
+        let (reports, completer) = completer::spawn(shared.clone());
+        let services = [
+            tokio::spawn(heartbeat::run(shared.clone())),
+            tokio::spawn(notifier::run(shared.clone())),
+            tokio::spawn(crate::maintenance::run(shared.clone())),
+        ];
+        let fetchers: Vec<_> = shared
+            .queues
+            .iter()
+            .map(|q| tokio::spawn(fetcher::run(shared.clone(), q.clone(), reports.clone())))
+            .collect();
+        drop(reports);
+        tracing::info!(worker = %shared.config.worker_id, queues = ?shared.config.queue_names(), tasks = ?shared.task_names, "tranq worker started");
+
+        signal.await;
+        shutdown::run(&shared, fetchers, completer).await;
+        for service in services {
+            service.abort();
+        }
+        tracing::info!(worker = %shared.config.worker_id, "tranq worker stopped");
+        Ok(())
+    }
+
+    /// How long graceful shutdown waits for running jobs.
+    pub fn grace_period(&self) -> Duration {
+        self.shared.config.grace_period
+    }
+}
+
+/// Fails fast on a missing schema and reports jobs of unknown tasks once at start.
+async fn maintenance_first_check(shared: &Shared) -> Result<()> {
+    match crate::maintenance::report_unknown_tasks(shared).await {
+        Err(e) if !e.is_transient() => Err(e),
+        Err(e) => {
+            tracing::warn!(error = %e, "tranq: database unreachable at start; will keep trying");
+            Ok(())
+        }
+        Ok(()) => Ok(()),
+    }
+}

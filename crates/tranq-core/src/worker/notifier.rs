@@ -1,0 +1,53 @@
+//! Turns database notifications into fetcher wake-ups. Polling stays the correctness path: a
+//! lost or late notification only costs latency.
+
+use std::sync::Arc;
+
+use futures::StreamExt;
+
+use super::Shared;
+use super::fetcher::error_backoff;
+
+pub(crate) async fn run(shared: Arc<Shared>) {
+    let mut failures = 0;
+    loop {
+        let stream = tokio::select! {
+            s = shared.store.subscribe() => s,
+            _ = shared.shutdown.cancelled() => return,
+        };
+        match stream {
+            Ok(None) => return,
+            Ok(Some(mut stream)) => {
+                failures = 0;
+                // Anything enqueued while we were not listening is found by this poll.
+                shared.wake_all();
+                loop {
+                    let next = tokio::select! {
+                        n = stream.next() => n,
+                        _ = shared.shutdown.cancelled() => return,
+                    };
+                    match next {
+                        Some(Ok(queue)) => {
+                            if let Some(q) = shared.queue(&queue) {
+                                q.wake.notify_one();
+                            }
+                        }
+                        Some(Err(error)) => {
+                            tracing::warn!(%error, "tranq: notification stream failed; reconnecting");
+                            break;
+                        }
+                        None => break,
+                    }
+                }
+            }
+            Err(error) => {
+                failures += 1;
+                tracing::warn!(%error, "tranq: cannot listen for notifications; polling meanwhile");
+            }
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(error_backoff(failures)) => {}
+            _ = shared.shutdown.cancelled() => return,
+        }
+    }
+}

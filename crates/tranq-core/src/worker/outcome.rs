@@ -1,0 +1,120 @@
+//! What happens to a job after an attempt: the one place that decides retry, discard or cancel.
+
+use std::time::Duration;
+
+use super::Backoff;
+use super::completer::Report;
+use crate::job::{ClaimedJob, JobState};
+use crate::store::{Completion, FailParams};
+use crate::task_error::{TaskError, TaskErrorKind};
+
+/// Longest error message stored per attempt; longer ones are cut with a marker.
+pub const MAX_ERROR_MESSAGE_BYTES: usize = 8 * 1024;
+
+/// How an attempt ended.
+#[derive(Debug)]
+pub(crate) enum Outcome {
+    Completed(Option<serde_json::Value>),
+    Failed(TaskError),
+    Panicked(String),
+    TimedOut(Duration),
+    BadArgs(String),
+    UnknownTask,
+}
+
+pub(crate) fn decide(
+    job: &ClaimedJob,
+    outcome: Outcome,
+    backoff: &Backoff,
+    took: Duration,
+) -> Report {
+    let fail = |next_state, delay, error: String| {
+        Report::Fail(FailParams {
+            id: job.id,
+            token: job.lease_token,
+            next_state,
+            delay,
+            give_back_attempt: false,
+            error: Some(truncate(error)),
+        })
+    };
+    let retry_or_discard = |error: String| {
+        if job.attempt >= job.max_attempts {
+            tracing::error!(%error, attempts = job.attempt, "tranq: job discarded, attempts exhausted");
+            fail(JobState::Discarded, Duration::ZERO, error)
+        } else {
+            let delay = backoff.delay(job.attempt);
+            tracing::warn!(%error, retry_in = ?delay, "tranq: attempt failed");
+            fail(JobState::Retryable, delay, error)
+        }
+    };
+    match outcome {
+        Outcome::Completed(result) => {
+            tracing::info!(
+                took_ms = took.as_secs_f64() * 1000.0,
+                "tranq: job completed"
+            );
+            Report::Complete(Completion {
+                id: job.id,
+                token: job.lease_token,
+                result,
+            })
+        }
+        Outcome::Failed(TaskError { kind }) => match kind {
+            TaskErrorKind::Retry(message) => retry_or_discard(message),
+            TaskErrorKind::Cancel(message) => {
+                tracing::info!(reason = %message, "tranq: job cancelled by its task");
+                fail(JobState::Cancelled, Duration::ZERO, message)
+            }
+            TaskErrorKind::Snooze(delay) => {
+                tracing::info!(?delay, "tranq: job snoozed");
+                Report::Fail(FailParams {
+                    id: job.id,
+                    token: job.lease_token,
+                    next_state: JobState::Available,
+                    delay,
+                    give_back_attempt: true,
+                    error: None,
+                })
+            }
+        },
+        Outcome::Panicked(message) => retry_or_discard(format!("panicked: {message}")),
+        Outcome::TimedOut(limit) => retry_or_discard(format!("timed out after {limit:?}")),
+        Outcome::BadArgs(reason) => {
+            tracing::error!(%reason, "tranq: job discarded, arguments unreadable");
+            fail(JobState::Discarded, Duration::ZERO, reason)
+        }
+        Outcome::UnknownTask => {
+            let message = format!("task {:?} is not registered in this worker", job.task);
+            tracing::error!(%message, "tranq: claimed a job this worker cannot run");
+            retry_or_discard(message)
+        }
+    }
+}
+
+fn truncate(mut message: String) -> String {
+    if message.len() > MAX_ERROR_MESSAGE_BYTES {
+        let mut cut = MAX_ERROR_MESSAGE_BYTES;
+        while !message.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        let dropped = message.len() - cut;
+        message.truncate(cut);
+        message.push_str(&format!("… [{dropped} more bytes truncated]"));
+    }
+    message
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_messages_are_cut_on_a_char_boundary() {
+        let long = "é".repeat(MAX_ERROR_MESSAGE_BYTES);
+        let cut = truncate(long);
+        assert!(cut.len() < MAX_ERROR_MESSAGE_BYTES + 64);
+        assert!(cut.ends_with("bytes truncated]"));
+        assert_eq!(truncate("short".into()), "short");
+    }
+}

@@ -1,0 +1,61 @@
+//! Graceful shutdown: stop fetching, let running jobs finish within the grace period, release
+//! the rest at once (not after their lease expires), then store every outcome.
+
+use std::sync::Arc;
+
+use tokio::task::JoinHandle;
+
+use super::Shared;
+use crate::job::Lease;
+
+pub(crate) async fn run(
+    shared: &Arc<Shared>,
+    fetchers: Vec<JoinHandle<()>>,
+    completer: JoinHandle<()>,
+) {
+    let grace = shared.config.grace_period;
+    tracing::info!(
+        ?grace,
+        running = shared.running_leases().len(),
+        "tranq: shutting down"
+    );
+    shared.shutdown.cancel();
+    for fetcher in fetchers {
+        let _ = fetcher.await;
+    }
+    shared.tracker.close();
+    if tokio::time::timeout(grace, shared.tracker.wait())
+        .await
+        .is_err()
+    {
+        let leftovers: Vec<Lease> = shared
+            .in_flight()
+            .drain()
+            .map(|(id, f)| {
+                f.abort.abort();
+                Lease { id, token: f.token }
+            })
+            .collect();
+        shared.tracker.wait().await;
+        release(shared, &leftovers).await;
+    }
+    // Every executor has ended and dropped its sender: the completer drains and exits.
+    let _ = completer.await;
+    shared.stopped.cancel();
+}
+
+async fn release(shared: &Shared, leases: &[Lease]) {
+    for attempt in 1..=5u32 {
+        match shared.store.job_release_many(leases).await {
+            Ok(released) => {
+                tracing::info!(count = released.len(), "tranq: released unfinished jobs");
+                return;
+            }
+            Err(error) => {
+                tracing::warn!(%error, attempt, "tranq: could not release unfinished jobs");
+                tokio::time::sleep(super::fetcher::error_backoff(attempt)).await;
+            }
+        }
+    }
+    tracing::error!("tranq: unfinished jobs not released; they run again when their lease expires");
+}

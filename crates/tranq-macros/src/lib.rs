@@ -1,0 +1,40 @@
+//! The `#[task]` attribute of [tranq](https://docs.rs/tranq). Use it through `tranq::task`; this
+//! crate is semver exempt.
+//!
+//! ```ignore
+//! #[tranq::task(queue = "billing", max_attempts = 5, priority = 1, timeout = "30s")]
+//! pub async fn send_invoice(ctx: TaskContext, args: Invoice) -> Result<Receipt, BillingError> {
+//!     /* ... */
+//! }
+//! ```
+//!
+//! keeps `send_invoice` as written (call it directly in unit tests) and adds `SendInvoice`, a
+//! unit struct with the fn's visibility that implements `tranq::Task` and is registered with
+//! the binary's task registry through `inventory`.
+//!
+//! | argument       | value                                  | default            |
+//! |----------------|----------------------------------------|--------------------|
+//! | `name`         | string stored in the job row           | the fn's name      |
+//! | `queue`        | string, `[A-Za-z0-9_.:-]`, 1..=128 bytes | `"default"`      |
+//! | `max_attempts` | integer, at least 1                    | 25                 |
+//! | `priority`     | `i16`, lower runs first                | 0                  |
+//! | `timeout`      | duration string: `"500ms"`, `"30s"`, `"5m"` | none          |
+//!
+//! The generated code names the facade as `::tranq`, so the crate must depend on `tranq` under
+//! that name. Set `TRANQ_MACROS_DEBUG=1` while building to print every expansion to stderr
+//! (cargo caches macro output: touch the file to see it again).
+
+mod args;
+mod expand;
+mod valid;
+
+use proc_macro::TokenStream;
+
+/// Turns `async fn name(ctx: TaskContext, args: A) -> Result<T, E>` into a task: the fn is kept
+/// and a unit struct handle `Name` implementing `tranq::Task` is generated next to it.
+///
+/// See the crate docs for the arguments.
+#[proc_macro_attribute]
+pub fn task(attr: TokenStream, item: TokenStream) -> TokenStream {
+    expand::task(attr.into(), item.into()).into()
+}

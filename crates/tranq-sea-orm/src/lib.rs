@@ -1,0 +1,47 @@
+//! SeaORM adapter of tranq: enqueue inside any SeaORM connection or transaction, and a
+//! [`Store`] over a `DatabaseConnection` for the worker.
+//!
+//! Semver exempt: use it through `tranq` with the `sea-orm` feature.
+//!
+//! ```no_run
+//! # use serde::{Deserialize, Serialize};
+//! # #[derive(Serialize, Deserialize)] struct Invoice { order_id: i64 }
+//! # struct SendInvoice;
+//! # impl tranq_core::Task for SendInvoice {
+//! #     type Args = Invoice;
+//! #     const NAME: &'static str = "send_invoice";
+//! #     fn run(_: tranq_core::TaskContext, _: Invoice) -> futures::future::BoxFuture<'static, tranq_core::TaskResult> { Box::pin(async { Ok(None) }) }
+//! # }
+//! use sea_orm::TransactionTrait;
+//! use tranq_sea_orm::Enqueue as _;
+//!
+//! # async fn handler(db: sea_orm::DatabaseConnection) -> Result<(), Box<dyn std::error::Error>> {
+//! let txn = db.begin().await?;
+//! // ... insert the order with SeaORM on `txn` ...
+//! let job = SendInvoice::enqueue_in(&txn, Invoice { order_id: 7 }).await?;
+//! txn.commit().await?; // the job exists only from here on
+//! # Ok(()) }
+//! ```
+
+mod backend;
+mod enqueue;
+mod exec;
+mod listen;
+
+pub use backend::SeaOrmBackend;
+pub use enqueue::Enqueue;
+
+/// Marker for the SeaORM adapter in [`tranq_core::JobBuilder`]`<T, SeaOrm>`.
+#[derive(Debug, Clone, Copy)]
+pub struct SeaOrm;
+
+/// The worker's [`tranq_core::Store`] over a SeaORM `DatabaseConnection`:
+/// `Store::new(db.clone())`.
+pub type Store = tranq_core::SqlStore<SeaOrmBackend>;
+
+/// Creates or upgrades tranq's tables in the database behind `db`. Idempotent, and safe when
+/// several processes run it at once.
+pub async fn migrate(db: &sea_orm::DatabaseConnection) -> tranq_core::Result<()> {
+    use tranq_core::Store as _;
+    Store::new(db.clone()).migrate().await
+}

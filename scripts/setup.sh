@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Makes this machine ready to build and test tranq. Idempotent: installs only what is missing,
+# starts only services that are down. Run by scripts/test.sh and scripts/demo.sh.
+set -euo pipefail
+
+log() { printf 'setup: %s\n' "$*" >&2; }
+
+need_pkgs=()
+for pkg in pkg-config; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || need_pkgs+=("$pkg")
+done
+if [ ${#need_pkgs[@]} -gt 0 ]; then
+  log "installing ${need_pkgs[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/dev/null && apt-get install -y -qq "${need_pkgs[@]}" >/dev/null
+fi
+
+pg_url="${TRANQ_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}"
+if ! pg_isready -q -h 127.0.0.1 -p 5432; then
+  log "starting PostgreSQL"
+  pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start || true
+  for _ in $(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
+fi
+pg_isready -q -h 127.0.0.1 -p 5432 || { log "PostgreSQL is not reachable on 127.0.0.1:5432"; exit 1; }
+if [ "$pg_url" = "postgres://postgres@127.0.0.1:5432/test" ]; then
+  psql -h 127.0.0.1 -U postgres -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'test'" | grep -q 1 \
+    || { log "creating database test"; psql -h 127.0.0.1 -U postgres -d postgres -qc "CREATE DATABASE test"; }
+  # Databases left behind by failed test runs of earlier days.
+  for db in $(psql -h 127.0.0.1 -U postgres -d postgres -tAc \
+      "SELECT datname FROM pg_database WHERE datname LIKE 'tranq\_t\_%' OR datname LIKE 'tranq\_demo\_%'"); do
+    psql -h 127.0.0.1 -U postgres -d postgres -qc "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" >/dev/null 2>&1 || true
+  done
+fi
+log "ready"

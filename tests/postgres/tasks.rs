@@ -1,0 +1,76 @@
+//! Tasks the Postgres tests enqueue. Each records its runs under the test's key.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use tranq::{TaskContext, TaskError};
+
+use crate::support::record;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Key {
+    pub key: String,
+}
+
+pub fn key(k: &str) -> Key {
+    Key { key: k.to_owned() }
+}
+
+/// Records its run and returns the attempt number.
+#[tranq::task]
+pub async fn note(ctx: TaskContext, args: Key) -> Result<u32, TaskError> {
+    record(&args.key, ctx.job_id(), ctx.attempt());
+    Ok(ctx.attempt())
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FlakyArgs {
+    pub key: String,
+    pub fail_times: u32,
+}
+
+/// Fails its first `fail_times` attempts.
+#[tranq::task]
+pub async fn flaky(ctx: TaskContext, args: FlakyArgs) -> Result<(), TaskError> {
+    record(&args.key, ctx.job_id(), ctx.attempt());
+    if ctx.attempt() <= args.fail_times {
+        return Err(TaskError::retry(format!("boom {}", ctx.attempt())));
+    }
+    Ok(())
+}
+
+/// Panics on every attempt.
+#[tranq::task]
+pub async fn panics(ctx: TaskContext, args: Key) -> Result<(), TaskError> {
+    record(&args.key, ctx.job_id(), ctx.attempt());
+    panic!("kaboom on attempt {}", ctx.attempt());
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Sleep {
+    pub key: String,
+    pub ms: u64,
+}
+
+/// Sleeps, with a 200 ms limit per attempt.
+#[tranq::task(timeout = "200ms", max_attempts = 2)]
+pub async fn sleeps_limited(ctx: TaskContext, args: Sleep) -> Result<(), TaskError> {
+    record(&args.key, ctx.job_id(), ctx.attempt());
+    tokio::time::sleep(Duration::from_millis(args.ms)).await;
+    Ok(())
+}
+
+/// Sleeps without a limit; records again when it finishes.
+#[tranq::task(queue = "slow")]
+pub async fn slow(ctx: TaskContext, args: Sleep) -> Result<(), TaskError> {
+    record(&args.key, ctx.job_id(), ctx.attempt());
+    tokio::time::sleep(Duration::from_millis(args.ms)).await;
+    record(&format!("{}:done", args.key), ctx.job_id(), ctx.attempt());
+    Ok(())
+}
+
+/// Cancels itself.
+#[tranq::task]
+pub async fn gives_up(_ctx: TaskContext, args: Key) -> Result<(), TaskError> {
+    Err(TaskError::cancel(format!("nothing to do for {}", args.key)))
+}
