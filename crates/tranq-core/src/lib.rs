@@ -15,7 +15,7 @@ mod task;
 mod task_error;
 mod worker;
 
-pub use dialect::{ColumnType, Dialect, Query, Row, Value};
+pub use dialect::{ColumnType, Dialect, Query, Row, RowShape, Value};
 pub use error::{Error, Result};
 pub use job::{AttemptError, ClaimedJob, JobId, JobInfo, JobState, Lease};
 pub use maintenance::{RESCUE_BATCH, UNKNOWN_TASK_REPORT_INTERVAL};

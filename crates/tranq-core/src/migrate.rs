@@ -1,6 +1,6 @@
 //! tranq's schema migrations: the SQL files under `migrations/<dialect>/`, applied in order, once.
 
-use crate::dialect::{ColumnType, Dialect, Query, Value};
+use crate::dialect::{Dialect, Query, RowShape, Value};
 use crate::error::Result;
 use crate::store::Backend;
 
@@ -42,19 +42,19 @@ pub fn migrations(dialect: Dialect) -> &'static [Migration] {
 pub(crate) async fn run(backend: &dyn Backend) -> Result<()> {
     let dialect = backend.dialect();
     let query =
-        |name: &'static str, params: Vec<Value>, columns: &'static [ColumnType]| -> Result<Query> {
+        |name: &'static str, params: Vec<Value>, shape: RowShape| -> Result<Query> {
             Ok(Query {
                 sql: dialect.sql(name)?,
                 params,
-                columns,
+                shape,
             })
         };
     let mut tx = backend.begin().await?;
-    tx.fetch(&query("migration_lock", vec![], &[])?).await?;
-    tx.execute(&query("migration_create_table", vec![], &[])?)
+    tx.fetch(&query("migration_lock", vec![], RowShape::Nothing)?).await?;
+    tx.execute(&query("migration_create_table", vec![], RowShape::Nothing)?)
         .await?;
     let applied: Vec<i64> = tx
-        .fetch(&query("migration_applied", vec![], &[ColumnType::Int])?)
+        .fetch(&query("migration_applied", vec![], RowShape::Version)?)
         .await?
         .iter()
         .map(|r| r.int(0))
@@ -72,7 +72,7 @@ pub(crate) async fn run(backend: &dyn Backend) -> Result<()> {
         tx.execute(&query(
             "migration_record",
             vec![Value::Int(m.version), Value::Text(m.name.to_owned())],
-            &[],
+            RowShape::Nothing,
         )?)
         .await?;
     }

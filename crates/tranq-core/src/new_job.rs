@@ -5,7 +5,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::Serialize;
 
-use crate::dialect::{ColumnType, Dialect, Query, Row, Value};
+use crate::dialect::{Dialect, Query, Row, RowShape, Value};
 use crate::error::{Error, Result};
 use crate::job::JobId;
 use crate::task::Task;
@@ -210,8 +210,6 @@ pub trait EnqueueVia<C> {
     ) -> Self::Output<R>;
 }
 
-const ID_COLUMN: &[ColumnType] = &[ColumnType::Int];
-
 /// The one statement that inserts `jobs` (and wakes idle workers) in `dialect`.
 pub fn insert_query(dialect: Dialect, jobs: &[NewJob]) -> Result<Query> {
     let rows = serde_json::to_string(jobs).map_err(|source| Error::Serialize {
@@ -221,7 +219,7 @@ pub fn insert_query(dialect: Dialect, jobs: &[NewJob]) -> Result<Query> {
     Ok(Query {
         sql: dialect.sql("job_insert")?,
         params: vec![Value::Text(rows)],
-        columns: ID_COLUMN,
+        shape: RowShape::Id,
     })
 }
 

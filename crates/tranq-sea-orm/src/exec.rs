@@ -2,7 +2,7 @@
 //! adapter touches SQL, and it never writes any.
 
 use sea_orm::{ConnectionTrait, DbBackend, QueryResult, Statement};
-use tranq_core::{ColumnType, Dialect, Error, Query, Result, Row, Value};
+use tranq_core::{ColumnType, Dialect, Error, Query, Result, Row, RowShape, Value};
 
 pub(crate) fn dialect(backend: DbBackend) -> Result<Dialect> {
     match backend {
@@ -23,11 +23,12 @@ fn statement(backend: DbBackend, query: &Query) -> Statement {
     Statement::from_sql_and_values(backend, query.sql, values)
 }
 
-fn read(row: &QueryResult, columns: &[ColumnType]) -> Result<Row> {
-    columns
+fn read(row: &QueryResult, shape: RowShape) -> Result<Row> {
+    shape
+        .columns()
         .iter()
         .enumerate()
-        .map(|(i, column)| {
+        .map(|(i, (_, column))| {
             Ok(match column {
                 ColumnType::Int => {
                     Value::Int(row.try_get_by_index::<i64>(i).map_err(Error::database)?)
@@ -60,6 +61,6 @@ pub(crate) async fn fetch<C: ConnectionTrait>(conn: &C, query: &Query) -> Result
         .await
         .map_err(Error::database)?
         .iter()
-        .map(|row| read(row, query.columns))
+        .map(|row| read(row, query.shape))
         .collect()
 }

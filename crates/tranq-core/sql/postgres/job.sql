@@ -37,7 +37,8 @@ SET state = 'running',
     lease_expires_at = now() + $5::bigint * interval '1 millisecond'
 FROM picked
 WHERE j.id = picked.id
-RETURNING j.id, j.task, j.queue, j.args::text, j.attempt::bigint, j.max_attempts::bigint, j.lease_token
+RETURNING j.id, j.task, j.queue, j.args::text AS args, j.attempt::bigint AS attempt,
+          j.max_attempts::bigint AS max_attempts, j.lease_token
 
 -- name: job_complete_many
 -- $1: [{"id", "token", "result"}]. Only the claim holding the current token may complete.
@@ -106,14 +107,16 @@ RETURNING id
 
 -- name: job_unknown_tasks
 -- Runnable jobs in the worker's queues whose task this binary does not know.
-SELECT task, count(*)::bigint
+SELECT task, count(*)::bigint AS count
 FROM tranq_jobs
 WHERE state IN ('available', 'retryable') AND queue = ANY($1::text[]) AND NOT (task = ANY($2::text[]))
 GROUP BY task
 ORDER BY task
 
 -- name: job_get
-SELECT id, queue, task, args::text, state, priority::bigint, attempt::bigint, max_attempts::bigint,
-       errors::text, tags::text, result::text, (extract(epoch FROM run_at) * 1000000)::bigint
+SELECT id, queue, task, args::text AS args, state, priority::bigint AS priority,
+       attempt::bigint AS attempt, max_attempts::bigint AS max_attempts, errors::text AS errors,
+       tags::text AS tags, result::text AS result,
+       (extract(epoch FROM run_at) * 1000000)::bigint AS run_at_us
 FROM tranq_jobs
 WHERE id = $1::bigint

@@ -10,7 +10,7 @@ CREATE TABLE IF NOT EXISTS tranq_migrations (
 )
 
 -- name: migration_applied
-SELECT version::bigint FROM tranq_migrations ORDER BY version
+SELECT version::bigint AS version FROM tranq_migrations ORDER BY version
 
 -- name: migration_record
 INSERT INTO tranq_migrations (version, name) VALUES ($1::integer, $2::text)

@@ -7,7 +7,7 @@
 mod named;
 mod query;
 
-pub use query::{ColumnType, Query, Row, Value};
+pub use query::{ColumnType, Query, Row, RowShape, Value};
 
 use std::sync::LazyLock;
 

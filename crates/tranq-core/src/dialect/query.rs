@@ -29,11 +29,66 @@ pub struct Query {
     pub sql: &'static str,
     /// Values for the placeholders, in order.
     pub params: Vec<Value>,
-    /// Types of the result columns, in order (empty for statements that return nothing).
-    pub columns: &'static [ColumnType],
+    /// What each result row looks like.
+    pub shape: RowShape,
 }
 
-/// One result row, one [`Value`] per column of [`Query::columns`].
+/// The kinds of result rows tranq's queries return. Each query's SQL names its result columns
+/// exactly as [`RowShape::columns`] lists them, so an adapter can read them by position or name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum RowShape {
+    /// No rows (or rows nobody reads).
+    Nothing,
+    /// `id`.
+    Id,
+    /// `id, task, queue, args, attempt, max_attempts, lease_token`.
+    ClaimedJob,
+    /// `task, count`.
+    TaskCount,
+    /// Every column of [`JobInfo`](crate::JobInfo).
+    Job,
+    /// `version`.
+    Version,
+}
+
+impl RowShape {
+    /// Names and types of the result columns, in order.
+    pub const fn columns(self) -> &'static [(&'static str, ColumnType)] {
+        use ColumnType::{Int, NullableText, Text};
+        match self {
+            RowShape::Nothing => &[],
+            RowShape::Id => &[("id", Int)],
+            RowShape::ClaimedJob => &[
+                ("id", Int),
+                ("task", Text),
+                ("queue", Text),
+                ("args", Text),
+                ("attempt", Int),
+                ("max_attempts", Int),
+                ("lease_token", Int),
+            ],
+            RowShape::TaskCount => &[("task", Text), ("count", Int)],
+            RowShape::Job => &[
+                ("id", Int),
+                ("queue", Text),
+                ("task", Text),
+                ("args", Text),
+                ("state", Text),
+                ("priority", Int),
+                ("attempt", Int),
+                ("max_attempts", Int),
+                ("errors", Text),
+                ("tags", Text),
+                ("result", NullableText),
+                ("run_at_us", Int),
+            ],
+            RowShape::Version => &[("version", Int)],
+        }
+    }
+}
+
+/// One result row, one [`Value`] per column of its [`RowShape`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Row(pub Vec<Value>);
 

@@ -5,7 +5,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 
 use super::{Backend, ClaimParams, Completion, FailParams, Notifications, Store};
-use crate::dialect::{ColumnType, Dialect, Query, Row, Value};
+use crate::dialect::{Dialect, Query, Row, RowShape, Value};
 use crate::error::{Error, Result};
 use crate::job::{AttemptError, ClaimedJob, JobId, JobInfo, Lease};
 use crate::new_job::{NewJob, insert_query, inserted_ids};
@@ -28,31 +28,6 @@ pub(crate) const QUERY_NAMES: &[&str] = &[
     "migration_record",
 ];
 
-const IDS: &[ColumnType] = &[ColumnType::Int];
-const CLAIMED: &[ColumnType] = &[
-    ColumnType::Int,
-    ColumnType::Text,
-    ColumnType::Text,
-    ColumnType::Text,
-    ColumnType::Int,
-    ColumnType::Int,
-    ColumnType::Int,
-];
-const TASK_COUNTS: &[ColumnType] = &[ColumnType::Text, ColumnType::Int];
-const JOB: &[ColumnType] = &[
-    ColumnType::Int,
-    ColumnType::Text,
-    ColumnType::Text,
-    ColumnType::Text,
-    ColumnType::Text,
-    ColumnType::Int,
-    ColumnType::Int,
-    ColumnType::Int,
-    ColumnType::Text,
-    ColumnType::Text,
-    ColumnType::NullableText,
-    ColumnType::Int,
-];
 
 /// The [`Store`] every adapter hands to the worker: `SqlStore::new(pool)`.
 #[derive(Debug, Clone)]
@@ -77,17 +52,17 @@ impl<B: Backend> SqlStore<B> {
         &self,
         name: &'static str,
         params: Vec<Value>,
-        columns: &'static [ColumnType],
+        shape: RowShape,
     ) -> Result<Query> {
         Ok(Query {
             sql: self.backend.dialect().sql(name)?,
             params,
-            columns,
+            shape,
         })
     }
 
     async fn ids(&self, name: &'static str, params: Vec<Value>) -> Result<Vec<JobId>> {
-        let rows = self.backend.fetch(&self.query(name, params, IDS)?).await?;
+        let rows = self.backend.fetch(&self.query(name, params, RowShape::Id)?).await?;
         inserted_ids(rows)
     }
 }
@@ -172,7 +147,7 @@ impl<B: Backend> Store for SqlStore<B> {
                 Value::Text(p.worker_id.to_owned()),
                 millis(p.lease),
             ],
-            CLAIMED,
+            RowShape::ClaimedJob,
         )?;
         self.backend
             .fetch(&query)
@@ -235,7 +210,7 @@ impl<B: Backend> Store for SqlStore<B> {
         let query = self.query(
             "job_unknown_tasks",
             vec![dialect.text_list(queues), dialect.text_list(known)],
-            TASK_COUNTS,
+            RowShape::TaskCount,
         )?;
         self.backend
             .fetch(&query)
@@ -246,7 +221,7 @@ impl<B: Backend> Store for SqlStore<B> {
     }
 
     async fn job_get(&self, id: JobId) -> Result<Option<JobInfo>> {
-        let query = self.query("job_get", vec![Value::Int(id.0)], JOB)?;
+        let query = self.query("job_get", vec![Value::Int(id.0)], RowShape::Job)?;
         self.backend
             .fetch(&query)
             .await?
