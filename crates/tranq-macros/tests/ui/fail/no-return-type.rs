@@ -1,0 +1,8 @@
+use tranq::TaskContext;
+
+#[tranq::task]
+async fn send_invoice(ctx: TaskContext, args: u64) {
+    let _ = (ctx, args);
+}
+
+fn main() {}

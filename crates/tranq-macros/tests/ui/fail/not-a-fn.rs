@@ -1,0 +1,4 @@
+#[tranq::task]
+pub struct SendInvoice;
+
+fn main() {}
