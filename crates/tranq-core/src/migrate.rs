@@ -41,16 +41,16 @@ pub fn migrations(dialect: Dialect) -> &'static [Migration] {
 /// migration lock, so concurrent callers wait for each other and each version runs once.
 pub(crate) async fn run(backend: &dyn Backend) -> Result<()> {
     let dialect = backend.dialect();
-    let query =
-        |name: &'static str, params: Vec<Value>, shape: RowShape| -> Result<Query> {
-            Ok(Query {
-                sql: dialect.sql(name)?,
-                params,
-                shape,
-            })
-        };
+    let query = |name: &'static str, params: Vec<Value>, shape: RowShape| -> Result<Query> {
+        Ok(Query {
+            sql: dialect.sql(name)?,
+            params,
+            shape,
+        })
+    };
     let mut tx = backend.begin().await?;
-    tx.fetch(&query("migration_lock", vec![], RowShape::Nothing)?).await?;
+    tx.fetch(&query("migration_lock", vec![], RowShape::Nothing)?)
+        .await?;
     tx.execute(&query("migration_create_table", vec![], RowShape::Nothing)?)
         .await?;
     let applied: Vec<i64> = tx

@@ -28,7 +28,6 @@ pub(crate) const QUERY_NAMES: &[&str] = &[
     "migration_record",
 ];
 
-
 /// The [`Store`] every adapter hands to the worker: `SqlStore::new(pool)`.
 #[derive(Debug, Clone)]
 pub struct SqlStore<B> {
@@ -48,12 +47,7 @@ impl<B: Backend> SqlStore<B> {
         &self.backend
     }
 
-    fn query(
-        &self,
-        name: &'static str,
-        params: Vec<Value>,
-        shape: RowShape,
-    ) -> Result<Query> {
+    fn query(&self, name: &'static str, params: Vec<Value>, shape: RowShape) -> Result<Query> {
         Ok(Query {
             sql: self.backend.dialect().sql(name)?,
             params,
@@ -62,7 +56,10 @@ impl<B: Backend> SqlStore<B> {
     }
 
     async fn ids(&self, name: &'static str, params: Vec<Value>) -> Result<Vec<JobId>> {
-        let rows = self.backend.fetch(&self.query(name, params, RowShape::Id)?).await?;
+        let rows = self
+            .backend
+            .fetch(&self.query(name, params, RowShape::Id)?)
+            .await?;
         inserted_ids(rows)
     }
 }
