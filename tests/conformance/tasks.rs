@@ -5,7 +5,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use tranq::{TaskContext, TaskError};
 
-use crate::support::record;
+use crate::conformance::probe::record;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Key {

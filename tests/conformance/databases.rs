@@ -1,0 +1,73 @@
+//! A fresh database per test on each server the suite runs against. URLs come from
+//! `TRANQ_TEST_POSTGRES_URL` (default postgres://postgres@127.0.0.1:5432/test).
+
+use async_trait::async_trait;
+use sea_orm::ConnectionTrait;
+
+/// A kind of database server.
+#[async_trait]
+pub trait Database: Send + Sync + 'static {
+    /// `postgres`, `mysql`, `sqlite`.
+    fn name() -> &'static str;
+    /// Creates a fresh, empty database; returns (url, handle for `drop`).
+    async fn create(test: &str) -> (String, String);
+    /// Drops what `create` made.
+    async fn drop(handle: &str);
+}
+
+fn unique_name(test: &str) -> String {
+    format!("tranq_t_{}_{}", test, uuid::Uuid::new_v4().simple())
+        .chars()
+        .take(63)
+        .collect()
+}
+
+/// Replaces the database part of a URL.
+fn with_database(base: &str, name: &str) -> String {
+    let (url, query) = base
+        .split_once('?')
+        .map_or((base, None), |(u, q)| (u, Some(q)));
+    let root = url.rsplit_once('/').map_or(url, |(root, _)| root);
+    match query {
+        Some(q) => format!("{root}/{name}?{q}"),
+        None => format!("{root}/{name}"),
+    }
+}
+
+pub struct Postgres;
+
+impl Postgres {
+    pub fn admin_url() -> String {
+        std::env::var("TRANQ_TEST_POSTGRES_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned())
+    }
+}
+
+#[async_trait]
+impl Database for Postgres {
+    fn name() -> &'static str {
+        "postgres"
+    }
+    async fn create(test: &str) -> (String, String) {
+        let name = unique_name(test);
+        let admin = sea_orm::Database::connect(Self::admin_url())
+            .await
+            .expect("connect to PostgreSQL");
+        admin
+            .execute_unprepared(&format!("CREATE DATABASE {name}"))
+            .await
+            .expect("create database");
+        admin.close().await.ok();
+        (with_database(&Self::admin_url(), &name), name)
+    }
+    async fn drop(name: &str) {
+        let admin = sea_orm::Database::connect(Self::admin_url())
+            .await
+            .expect("connect to PostgreSQL");
+        admin
+            .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            .await
+            .expect("drop database");
+        admin.close().await.ok();
+    }
+}

@@ -1,0 +1,106 @@
+//! What the suite needs from an adapter x database pair.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use futures::future::BoxFuture;
+use tranq::{JobId, JobInfo, JobState, NewJob, Store};
+
+use crate::conformance::probe::eventually;
+
+/// How an enqueuing transaction ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum End {
+    Commit,
+    Rollback,
+}
+
+/// What an enqueue through the adapter returned.
+#[derive(Debug)]
+pub struct Enqueued {
+    pub ids: Vec<JobId>,
+    /// Statements the adapter ran in the caller's transaction, when it can count them.
+    pub statements: Option<usize>,
+}
+
+/// A transaction left open by [`Harness::enqueue_open`].
+pub struct OpenTx(pub Box<dyn FnOnce() -> BoxFuture<'static, tranq::Result<()>> + Send>);
+
+impl OpenTx {
+    pub async fn commit(self) -> tranq::Result<()> {
+        (self.0)().await
+    }
+}
+
+/// One adapter x database pair. Each value owns a database (or file) of its own.
+#[async_trait]
+pub trait Harness: Sized + Send + Sync + 'static {
+    /// The adapter's marker type (`tranq::sea_orm::SeaOrm`, ...).
+    type Adapter: Send + 'static;
+    /// The adapter's store.
+    type Store: Store + Clone;
+
+    /// `adapter/database`, for messages.
+    fn pair() -> &'static str;
+    /// A fresh database without tranq's schema.
+    async fn empty(test: &str) -> Self;
+    /// Applies tranq's schema through the adapter's own entry point.
+    async fn migrate(&self) -> tranq::Result<()>;
+    /// A store over a pool of its own.
+    fn store(&self) -> Self::Store;
+    /// Inserts `jobs` through the adapter's enqueue path inside one transaction, which then
+    /// commits or rolls back.
+    async fn enqueue(&self, jobs: Vec<NewJob>, end: End) -> tranq::Result<Enqueued>;
+    /// Inserts `jobs` in a transaction that stays open until the returned handle commits.
+    async fn enqueue_open(&self, jobs: Vec<NewJob>) -> tranq::Result<(Vec<JobId>, OpenTx)>;
+    /// Runs test-only SQL (rows made by hand).
+    async fn execute(&self, sql: &str);
+    /// Runs a query returning one integer.
+    async fn scalar(&self, sql: &str) -> i64;
+    /// Drops the database.
+    async fn cleanup(self);
+
+    async fn job(&self, id: JobId) -> JobInfo {
+        self.store().job_get(id).await.unwrap().expect("job exists")
+    }
+
+    async fn count_jobs(&self) -> i64 {
+        self.scalar("SELECT count(*) FROM tranq_jobs").await
+    }
+
+    /// Inserts and commits; returns the ids.
+    async fn commit(&self, jobs: Vec<NewJob>) -> Vec<JobId> {
+        self.enqueue(jobs, End::Commit).await.unwrap().ids
+    }
+
+    /// Waits until job `id` is in `state`.
+    async fn wait_state(&self, id: JobId, state: JobState) -> JobInfo {
+        let store = self.store();
+        eventually(
+            &format!("job {id} reaches {state} on {}", Self::pair()),
+            || {
+                let store = store.clone();
+                async move {
+                    let job = store.job_get(id).await.ok().flatten()?;
+                    (job.state == state).then_some(job)
+                }
+            },
+        )
+        .await
+    }
+}
+
+/// A fresh, migrated database.
+pub async fn setup<H: Harness>(test: &str) -> H {
+    let h = H::empty(test).await;
+    h.migrate().await.expect("migrate");
+    h
+}
+
+/// A worker on queue `default` with quick polling and backoff.
+pub fn worker<H: Harness>(h: &H, concurrency: u32) -> tranq::WorkerBuilder {
+    tranq::Worker::builder(h.store())
+        .queue("default", concurrency)
+        .poll_interval(Duration::from_millis(100))
+        .backoff(crate::conformance::probe::fast_backoff())
+}

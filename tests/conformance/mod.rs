@@ -1,0 +1,73 @@
+//! One behaviour suite, written once against the [`Harness`] trait and instantiated for every
+//! adapter x database pair by a three-line test file (`tests/<adapter>_<database>.rs`):
+//!
+//! ```ignore
+//! #[path = "conformance/mod.rs"] mod conformance;
+//! #[path = "harness/sea_orm.rs"] mod harness;
+//! conformance::suite!(harness::SeaOrmHarness<conformance::databases::Postgres>);
+//! ```
+//!
+//! A test that does not apply to a pair says so on stderr and in its name
+//! (`not_applicable: ...`), never silently passes.
+#![allow(unreachable_pub, dead_code, clippy::unwrap_used, missing_docs)]
+
+pub mod databases;
+pub mod enqueue;
+pub mod failures;
+pub mod harness;
+pub mod migrate;
+pub mod probe;
+pub mod running;
+pub mod shutdown;
+pub mod tasks;
+
+pub use harness::{End, Enqueued, Harness, OpenTx};
+
+/// Instantiates every conformance test for one harness type.
+#[macro_export]
+macro_rules! suite {
+    ($harness:ty) => {
+        $crate::suite!(@multi $harness;
+            enqueue::committed_enqueue_runs_exactly_once,
+            enqueue::rolled_back_enqueue_never_runs_and_leaves_no_row,
+            enqueue::open_transaction_job_is_invisible_until_commit,
+            enqueue::enqueue_adds_exactly_one_statement_to_the_transaction,
+            enqueue::options_are_stored_on_the_row,
+            enqueue::bad_enqueue_input_is_a_typed_error_and_writes_nothing,
+            failures::failed_attempts_are_retried_until_success,
+            failures::exhausted_attempts_discard_the_job_with_every_error,
+            failures::a_panic_is_a_failed_attempt_and_the_worker_carries_on,
+            failures::an_attempt_over_its_timeout_fails,
+            failures::arguments_that_do_not_deserialize_discard_at_once_with_the_reason,
+            failures::a_cancelled_task_is_not_retried,
+            failures::a_stale_claim_cannot_complete_or_fail_the_job,
+            migrate::concurrent_migrations_apply_each_version_once,
+            migrate::a_missing_schema_says_to_run_migrations,
+            running::a_delayed_job_does_not_run_early,
+            running::lower_priority_numbers_run_first,
+            running::two_workers_on_one_queue_never_run_the_same_job,
+            running::an_expired_lease_is_rescued_and_run_again,
+            shutdown::shutdown_waits_for_a_job_in_flight_within_the_grace_period,
+            shutdown::shutdown_releases_jobs_still_running_after_the_grace_period,
+        );
+        $crate::suite!(@current_thread $harness;
+            running::jobs_of_unknown_tasks_are_left_untouched_and_reported,
+        );
+    };
+    (@multi $harness:ty; $($module:ident :: $test:ident),* $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $test() {
+                conformance::$module::$test::<$harness>().await
+            }
+        )*
+    };
+    (@current_thread $harness:ty; $($module:ident :: $test:ident),* $(,)?) => {
+        $(
+            #[tokio::test(flavor = "current_thread")]
+            async fn $test() {
+                conformance::$module::$test::<$harness>().await
+            }
+        )*
+    };
+}

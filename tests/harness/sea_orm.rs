@@ -1,0 +1,129 @@
+//! The conformance harness for SeaORM, on any database SeaORM connects to.
+
+use std::marker::PhantomData;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use async_trait::async_trait;
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, DatabaseTransaction, Statement, TransactionTrait,
+};
+use tokio::sync::oneshot;
+use tranq::sea_orm::{SeaOrm, Store};
+use tranq::{EnqueueVia, JobId, NewJob};
+
+use crate::conformance::databases::Database;
+use crate::conformance::{End, Enqueued, Harness, OpenTx};
+
+pub struct SeaOrmHarness<D> {
+    handle: String,
+    db: DatabaseConnection,
+    /// A second pool, used only for enqueues, whose statements are counted.
+    enqueue_db: DatabaseConnection,
+    statements: Arc<AtomicUsize>,
+    _db: PhantomData<D>,
+}
+
+async fn insert(txn: &DatabaseTransaction, jobs: Vec<NewJob>) -> tranq::Result<Vec<JobId>> {
+    <SeaOrm as EnqueueVia<&DatabaseTransaction>>::insert(txn, Ok(jobs), Ok).await
+}
+
+#[async_trait]
+impl<D: Database> Harness for SeaOrmHarness<D> {
+    type Adapter = SeaOrm;
+    type Store = Store;
+
+    fn pair() -> &'static str {
+        match D::name() {
+            "postgres" => "sea-orm/postgres",
+            "mysql" => "sea-orm/mysql",
+            _ => "sea-orm/sqlite",
+        }
+    }
+
+    async fn empty(test: &str) -> Self {
+        let (url, handle) = D::create(test).await;
+        let db = sea_orm::Database::connect(&url).await.expect("connect");
+        let mut enqueue_db = sea_orm::Database::connect(&url).await.expect("connect");
+        let statements = Arc::new(AtomicUsize::new(0));
+        let counter = statements.clone();
+        enqueue_db.set_metric_callback(move |info| {
+            if info.statement.sql.contains("tranq_jobs") {
+                counter.fetch_add(1, Ordering::SeqCst);
+            }
+        });
+        SeaOrmHarness {
+            handle,
+            db,
+            enqueue_db,
+            statements,
+            _db: PhantomData,
+        }
+    }
+
+    async fn migrate(&self) -> tranq::Result<()> {
+        tranq::sea_orm::migrate(&self.db).await
+    }
+
+    fn store(&self) -> Store {
+        Store::new(self.db.clone())
+    }
+
+    async fn enqueue(&self, jobs: Vec<NewJob>, end: End) -> tranq::Result<Enqueued> {
+        let txn = self
+            .enqueue_db
+            .begin()
+            .await
+            .map_err(tranq::Error::database)?;
+        let before = self.statements.load(Ordering::SeqCst);
+        let ids = insert(&txn, jobs).await?;
+        let statements = self.statements.load(Ordering::SeqCst) - before;
+        match end {
+            End::Commit => txn.commit().await,
+            End::Rollback => txn.rollback().await,
+        }
+        .map_err(tranq::Error::database)?;
+        Ok(Enqueued {
+            ids,
+            statements: Some(statements),
+        })
+    }
+
+    async fn enqueue_open(&self, jobs: Vec<NewJob>) -> tranq::Result<(Vec<JobId>, OpenTx)> {
+        let txn = self.db.begin().await.map_err(tranq::Error::database)?;
+        let ids = insert(&txn, jobs).await?;
+        let (tx, rx) = oneshot::channel::<()>();
+        let holder = tokio::spawn(async move {
+            let _ = rx.await;
+            txn.commit().await.map_err(tranq::Error::database)
+        });
+        let commit = OpenTx(Box::new(move || {
+            Box::pin(async move {
+                let _ = tx.send(());
+                holder.await.expect("commit task")
+            })
+        }));
+        Ok((ids, commit))
+    }
+
+    async fn execute(&self, sql: &str) {
+        self.db.execute_unprepared(sql).await.expect("test SQL");
+    }
+
+    async fn scalar(&self, sql: &str) -> i64 {
+        let backend = self.db.get_database_backend();
+        let row = self
+            .db
+            .query_one_raw(Statement::from_string(backend, sql))
+            .await
+            .expect("scalar query")
+            .expect("a row");
+        row.try_get_by_index::<i64>(0).expect("an integer")
+    }
+
+    async fn cleanup(self) {
+        self.db.close().await.ok();
+        self.enqueue_db.close().await.ok();
+        D::drop(&self.handle).await;
+    }
+}
