@@ -71,3 +71,30 @@ impl Database for Postgres {
         admin.close().await.ok();
     }
 }
+
+/// SQLite files under `target/tranq-test/`.
+pub struct Sqlite;
+
+impl Sqlite {
+    fn dir() -> std::path::PathBuf {
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/tranq-test")
+    }
+}
+
+#[async_trait]
+impl Database for Sqlite {
+    fn name() -> &'static str {
+        "sqlite"
+    }
+    async fn create(test: &str) -> (String, String) {
+        std::fs::create_dir_all(Self::dir()).expect("create target/tranq-test");
+        let path = Self::dir().join(format!("{}.db", unique_name(test)));
+        let path = path.to_string_lossy().into_owned();
+        (format!("sqlite://{path}?mode=rwc"), path)
+    }
+    async fn drop(path: &str) {
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{path}{suffix}"));
+        }
+    }
+}

@@ -43,8 +43,19 @@ impl<D: Database> Harness for SeaOrmHarness<D> {
 
     async fn empty(test: &str) -> Self {
         let (url, handle) = D::create(test).await;
-        let db = sea_orm::Database::connect(&url).await.expect("connect");
-        let mut enqueue_db = sea_orm::Database::connect(&url).await.expect("connect");
+        // SeaORM gives SQLite one connection unless told otherwise; with WAL, readers and the
+        // worker need their own while a writer holds a transaction open.
+        let options = || {
+            let mut options = sea_orm::ConnectOptions::new(url.clone());
+            options.max_connections(8);
+            options
+        };
+        let db = sea_orm::Database::connect(options())
+            .await
+            .expect("connect");
+        let mut enqueue_db = sea_orm::Database::connect(options())
+            .await
+            .expect("connect");
         let statements = Arc::new(AtomicUsize::new(0));
         let counter = statements.clone();
         enqueue_db.set_metric_callback(move |info| {

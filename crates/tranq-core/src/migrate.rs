@@ -1,6 +1,6 @@
 //! tranq's schema migrations: the SQL files under `migrations/<dialect>/`, applied in order, once.
 
-use crate::dialect::{Dialect, Query, RowShape, Value};
+use crate::dialect::{Dialect, RowShape, Value};
 use crate::error::Result;
 use crate::store::Backend;
 
@@ -9,7 +9,7 @@ use crate::store::Backend;
 pub struct Migration {
     /// Version number (the file's prefix).
     pub version: i64,
-    /// Short name (the rest of the file name).
+    /// The file name without `.up.sql` / `.down.sql`.
     pub name: &'static str,
     /// SQL applying it.
     pub up: &'static str,
@@ -17,12 +17,20 @@ pub struct Migration {
     pub down: &'static str,
 }
 
-const POSTGRES: &[Migration] = &[Migration {
-    version: 1,
-    name: "create_tranq_jobs",
-    up: include_str!("../../../migrations/postgres/0001_create_tranq_jobs.up.sql"),
-    down: include_str!("../../../migrations/postgres/0001_create_tranq_jobs.down.sql"),
-}];
+/// The migrations found under `migrations/<dialect>/`, written once per dialect.
+macro_rules! migrations {
+    ($dialect:literal: $($version:literal => $name:literal),* $(,)?) => {
+        &[$(Migration {
+            version: $version,
+            name: $name,
+            up: include_str!(concat!("../../../migrations/", $dialect, "/", $name, ".up.sql")),
+            down: include_str!(concat!("../../../migrations/", $dialect, "/", $name, ".down.sql")),
+        }),*]
+    };
+}
+
+const POSTGRES: &[Migration] = migrations!("postgres": 1 => "0001_create_tranq_jobs");
+const SQLITE: &[Migration] = migrations!("sqlite": 1 => "0001_create_tranq_jobs");
 
 /// The migrations of a dialect, oldest first. Use these to apply tranq's schema with your own
 /// migration tool.
@@ -34,6 +42,7 @@ const POSTGRES: &[Migration] = &[Migration {
 pub fn migrations(dialect: Dialect) -> &'static [Migration] {
     match dialect {
         Dialect::Postgres => POSTGRES,
+        Dialect::Sqlite => SQLITE,
     }
 }
 
@@ -41,13 +50,12 @@ pub fn migrations(dialect: Dialect) -> &'static [Migration] {
 /// migration lock, so concurrent callers wait for each other and each version runs once.
 pub(crate) async fn run(backend: &dyn Backend) -> Result<()> {
     let dialect = backend.dialect();
-    let query = |name: &'static str, params: Vec<Value>, shape: RowShape| -> Result<Query> {
-        Ok(Query {
-            sql: dialect.sql(name)?,
-            params,
-            shape,
-        })
-    };
+    let query = |name, params, shape| dialect.query(name, params, shape);
+    if dialect.has("migration_prepare") {
+        backend
+            .execute(&query("migration_prepare", vec![], RowShape::Nothing)?)
+            .await?;
+    }
     let mut tx = backend.begin().await?;
     tx.fetch(&query("migration_lock", vec![], RowShape::Nothing)?)
         .await?;

@@ -216,11 +216,7 @@ pub fn insert_query(dialect: Dialect, jobs: &[NewJob]) -> Result<Query> {
         task: jobs.first().map_or("?", |j| j.task),
         source,
     })?;
-    Ok(Query {
-        sql: dialect.sql("job_insert")?,
-        params: vec![Value::Text(rows)],
-        shape: RowShape::Id,
-    })
+    dialect.query("job_insert", vec![Value::Text(rows)], RowShape::Id)
 }
 
 /// Reads the ids returned by [`insert_query`].

@@ -7,9 +7,10 @@ use tranq_core::{ColumnType, Dialect, Error, Query, Result, Row, RowShape, Value
 pub(crate) fn dialect(backend: DbBackend) -> Result<Dialect> {
     match backend {
         DbBackend::Postgres => Ok(Dialect::Postgres),
+        DbBackend::Sqlite => Ok(Dialect::Sqlite),
         _ => Err(Error::Unsupported {
             operation: "tranq on this SeaORM backend",
-            dialect: "this dialect (PostgreSQL only for now)",
+            dialect: "this dialect",
         }),
     }
 }

@@ -1,8 +1,9 @@
 //! SQL dialects: the one place where tranq's SQL text lives.
 //!
 //! Each dialect keeps its queries in `sql/<dialect>/*.sql`, one `-- name: xyz` block per query,
-//! loaded with `include_str!`. Adapters never write SQL: they receive a [`Query`] (text, bound
-//! values, expected column types) and only bind and execute it.
+//! written with `$1`-style placeholders and loaded with `include_str!`; [`Dialect::query`]
+//! adapts them to the driver's placeholder style. Adapters never write SQL: they receive a
+//! [`Query`] (text, bound values, row shape) and only bind and execute it.
 
 mod named;
 mod query;
@@ -12,7 +13,7 @@ pub use query::{ColumnType, Query, Row, RowShape, Value};
 use std::sync::LazyLock;
 
 use crate::error::Error;
-use named::NamedQueries;
+use named::{NamedQueries, Placeholders};
 
 /// A SQL dialect tranq speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -20,14 +21,30 @@ use named::NamedQueries;
 pub enum Dialect {
     /// PostgreSQL 13+.
     Postgres,
+    /// SQLite 3.42+ (WAL, one writer at a time).
+    Sqlite,
 }
 
 static POSTGRES: LazyLock<NamedQueries> = LazyLock::new(|| {
-    NamedQueries::parse(concat!(
-        include_str!("../../sql/postgres/job.sql"),
-        "\n",
-        include_str!("../../sql/postgres/migration.sql"),
-    ))
+    NamedQueries::parse(
+        concat!(
+            include_str!("../../sql/postgres/job.sql"),
+            "\n",
+            include_str!("../../sql/postgres/migration.sql"),
+        ),
+        Placeholders::Dollar,
+    )
+});
+
+static SQLITE: LazyLock<NamedQueries> = LazyLock::new(|| {
+    NamedQueries::parse(
+        concat!(
+            include_str!("../../sql/sqlite/job.sql"),
+            "\n",
+            include_str!("../../sql/sqlite/migration.sql"),
+        ),
+        Placeholders::NumberedQuestion,
+    )
 });
 
 impl Dialect {
@@ -35,17 +52,44 @@ impl Dialect {
     pub const fn name(self) -> &'static str {
         match self {
             Dialect::Postgres => "postgres",
+            Dialect::Sqlite => "sqlite",
         }
     }
 
-    /// The SQL text of a named query.
-    pub(crate) fn sql(self, name: &'static str) -> Result<&'static str, Error> {
-        let queries: &'static NamedQueries = match self {
+    fn queries(self) -> &'static NamedQueries {
+        match self {
             Dialect::Postgres => &POSTGRES,
-        };
-        queries.get(name).ok_or(Error::Unsupported {
+            Dialect::Sqlite => &SQLITE,
+        }
+    }
+
+    /// True when the dialect defines the named query.
+    pub(crate) fn has(self, name: &str) -> bool {
+        self.queries().get(name).is_some()
+    }
+
+    /// The named query with its parameters, ready for an adapter.
+    pub(crate) fn query(
+        self,
+        name: &'static str,
+        params: Vec<Value>,
+        shape: RowShape,
+    ) -> Result<Query, Error> {
+        let sql = self.queries().get(name).ok_or(Error::Unsupported {
             operation: name,
             dialect: self.name(),
+        })?;
+        let params = match &sql.order {
+            None => params,
+            Some(order) => order
+                .iter()
+                .map(|&i| params.get(i).cloned().unwrap_or(Value::Null))
+                .collect(),
+        };
+        Ok(Query {
+            sql: sql.text,
+            params,
+            shape,
         })
     }
 
@@ -61,6 +105,7 @@ impl Dialect {
     pub(crate) fn text_list(self, items: &[&str]) -> Value {
         match self {
             Dialect::Postgres => Value::Text(postgres_text_array(items)),
+            Dialect::Sqlite => Value::Text(serde_json::Value::from(items.to_vec()).to_string()),
         }
     }
 }
@@ -90,9 +135,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_postgres_query_the_store_uses_exists() {
-        for name in crate::store::sql_store::QUERY_NAMES {
-            assert!(Dialect::Postgres.sql(name).is_ok(), "missing query {name}");
+    fn every_dialect_defines_every_query_the_store_uses() {
+        for dialect in [Dialect::Postgres, Dialect::Sqlite] {
+            for name in crate::store::sql_store::QUERY_NAMES {
+                assert!(dialect.has(name), "{} lacks query {name}", dialect.name());
+            }
         }
     }
 

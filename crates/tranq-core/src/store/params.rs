@@ -26,7 +26,8 @@ pub struct Completion {
     pub id: JobId,
     /// Fencing token of the claim.
     pub token: i64,
-    /// The task's return value.
+    /// The task's return value (`None` stores SQL NULL).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub result: Option<serde_json::Value>,
 }
 

@@ -48,11 +48,7 @@ impl<B: Backend> SqlStore<B> {
     }
 
     fn query(&self, name: &'static str, params: Vec<Value>, shape: RowShape) -> Result<Query> {
-        Ok(Query {
-            sql: self.backend.dialect().sql(name)?,
-            params,
-            shape,
-        })
+        self.backend.dialect().query(name, params, shape)
     }
 
     async fn ids(&self, name: &'static str, params: Vec<Value>) -> Result<Vec<JobId>> {

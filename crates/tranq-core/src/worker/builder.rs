@@ -63,6 +63,21 @@ impl WorkerBuilder {
         self.config.completion_batch = size;
         self
     }
+    /// Jobs claimed ahead of free slots into a small local buffer, so that a slot freed by a
+    /// finished job is refilled without a round trip to the database (default: the queue's
+    /// concurrency). Buffered jobs are leased like running ones (heartbeats renew them,
+    /// shutdown releases them); 0 claims only as many jobs as there are free slots.
+    pub fn prefetch(mut self, jobs: u32) -> Self {
+        self.config.prefetch = Some(jobs);
+        self
+    }
+    /// Deletes a job's row as soon as it completes instead of keeping it as `completed`
+    /// (default: keep). Failed, discarded and cancelled jobs are always kept. Deleting keeps the
+    /// table and its indexes small under heavy load, at the cost of the completed history.
+    pub fn delete_completed(mut self, delete: bool) -> Self {
+        self.config.delete_completed = delete;
+        self
+    }
     /// Name recorded as lease owner (default: host name and a random suffix).
     pub fn worker_id(mut self, id: impl Into<String>) -> Self {
         self.config.worker_id = id.into();

@@ -28,6 +28,8 @@ pub struct WorkerConfig {
     pub(crate) rescue_interval: Duration,
     pub(crate) completion_batch: usize,
     pub(crate) backoff: Backoff,
+    pub(crate) prefetch: Option<u32>,
+    pub(crate) delete_completed: bool,
 }
 
 impl Default for WorkerConfig {
@@ -41,6 +43,8 @@ impl Default for WorkerConfig {
             rescue_interval: DEFAULT_RESCUE_INTERVAL,
             completion_batch: DEFAULT_COMPLETION_BATCH,
             backoff: Backoff::default(),
+            prefetch: None,
+            delete_completed: false,
         }
     }
 }

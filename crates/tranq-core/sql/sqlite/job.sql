@@ -1,0 +1,112 @@
+-- SQLite: times are integer microseconds; "now" is CAST(unixepoch('subsec') * 1000000 AS INTEGER),
+-- the same value for every row of one statement. JSON documents are text.
+
+-- name: job_insert
+INSERT INTO tranq_jobs (queue, task, args, priority, run_at, max_attempts, tags)
+SELECT x.value ->> '$.queue', x.value ->> '$.task', x.value -> '$.args', x.value ->> '$.priority',
+       COALESCE(x.value ->> '$.run_at_us',
+                CAST(unixepoch('subsec') * 1000000 AS INTEGER) + (x.value ->> '$.delay_us')),
+       x.value ->> '$.max_attempts', x.value -> '$.tags'
+FROM json_each($1) AS x
+ORDER BY x.key
+RETURNING id
+
+-- name: job_claim
+-- $1 queue, $2 task names (JSON array), $3 how many, $4 worker id, $5 lease in ms.
+-- Writers are serialised by SQLite itself: no SKIP LOCKED needed.
+UPDATE tranq_jobs
+SET state = 'running',
+    attempt = attempt + 1,
+    attempted_at = CAST(unixepoch('subsec') * 1000000 AS INTEGER),
+    lease_owner = $4,
+    lease_token = lease_token + 1,
+    lease_expires_at = CAST(unixepoch('subsec') * 1000000 AS INTEGER) + $5 * 1000
+WHERE id IN (
+    SELECT id FROM tranq_jobs
+    WHERE state IN ('available', 'retryable')
+      AND queue = $1
+      AND run_at <= CAST(unixepoch('subsec') * 1000000 AS INTEGER)
+      AND task IN (SELECT value FROM json_each($2))
+    ORDER BY priority, run_at, id
+    LIMIT $3
+)
+RETURNING id, task, queue, args, attempt, max_attempts, lease_token
+
+-- name: job_complete_many
+UPDATE tranq_jobs
+SET state = 'completed',
+    finished_at = CAST(unixepoch('subsec') * 1000000 AS INTEGER),
+    result = c.value -> '$.result',
+    lease_owner = NULL, lease_expires_at = NULL
+FROM json_each($1) AS c
+WHERE tranq_jobs.id = c.value ->> '$.id'
+  AND tranq_jobs.lease_token = c.value ->> '$.token'
+  AND tranq_jobs.state = 'running'
+RETURNING id
+
+-- name: job_fail
+-- $1 id, $2 token, $3 next state, $4 delay ms, $5 attempts given back, $6 error or NULL.
+UPDATE tranq_jobs
+SET state = $3,
+    run_at = CASE WHEN $3 IN ('available', 'retryable')
+                  THEN CAST(unixepoch('subsec') * 1000000 AS INTEGER) + $4 * 1000 ELSE run_at END,
+    attempt = attempt - $5,
+    errors = CASE WHEN $6 IS NULL THEN errors
+                  ELSE json_insert(errors, '$[#]', json_object(
+                      'attempt', attempt, 'at', strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), 'message', $6)) END,
+    finished_at = CASE WHEN $3 IN ('discarded', 'cancelled', 'completed')
+                       THEN CAST(unixepoch('subsec') * 1000000 AS INTEGER) END,
+    lease_owner = NULL, lease_expires_at = NULL
+WHERE id = $1 AND lease_token = $2 AND state = 'running'
+RETURNING id
+
+-- name: job_release_many
+UPDATE tranq_jobs
+SET state = 'available', attempt = max(attempt - 1, 0),
+    lease_owner = NULL, lease_expires_at = NULL
+FROM json_each($1) AS c
+WHERE tranq_jobs.id = c.value ->> '$.id'
+  AND tranq_jobs.lease_token = c.value ->> '$.token'
+  AND tranq_jobs.state = 'running'
+RETURNING id
+
+-- name: job_heartbeat_many
+UPDATE tranq_jobs
+SET lease_expires_at = CAST(unixepoch('subsec') * 1000000 AS INTEGER) + $2 * 1000
+FROM json_each($1) AS c
+WHERE tranq_jobs.id = c.value ->> '$.id'
+  AND tranq_jobs.lease_token = c.value ->> '$.token'
+  AND tranq_jobs.state = 'running'
+RETURNING id
+
+-- name: job_rescue_expired
+UPDATE tranq_jobs
+SET state = CASE WHEN attempt >= max_attempts THEN 'discarded' ELSE 'retryable' END,
+    finished_at = CASE WHEN attempt >= max_attempts
+                       THEN CAST(unixepoch('subsec') * 1000000 AS INTEGER) END,
+    errors = json_insert(errors, '$[#]', json_object(
+        'attempt', attempt, 'at', strftime('%Y-%m-%dT%H:%M:%fZ', 'now'),
+        'message', 'lease expired: the worker running this attempt stopped (crash or lost connection)')),
+    lease_owner = NULL, lease_expires_at = NULL
+WHERE id IN (
+    SELECT id FROM tranq_jobs
+    WHERE state = 'running' AND lease_expires_at < CAST(unixepoch('subsec') * 1000000 AS INTEGER)
+    ORDER BY lease_expires_at
+    LIMIT $1
+)
+RETURNING id
+
+-- name: job_unknown_tasks
+SELECT task, count(*) AS count
+FROM tranq_jobs
+WHERE state IN ('available', 'retryable')
+  AND queue IN (SELECT value FROM json_each($1))
+  AND task NOT IN (SELECT value FROM json_each($2))
+GROUP BY task
+ORDER BY task
+
+-- name: job_get
+SELECT id, queue, task, args, state, priority, attempt, max_attempts, errors, tags, result,
+       run_at AS run_at_us
+FROM tranq_jobs
+WHERE id = $1
