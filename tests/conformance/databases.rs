@@ -98,3 +98,42 @@ impl Database for Sqlite {
         }
     }
 }
+
+/// MariaDB / MySQL from `TRANQ_TEST_MYSQL_URL` (default mysql://root@127.0.0.1:3306/test).
+pub struct MySql;
+
+impl MySql {
+    pub fn admin_url() -> String {
+        std::env::var("TRANQ_TEST_MYSQL_URL")
+            .unwrap_or_else(|_| "mysql://root@127.0.0.1:3306/test".to_owned())
+    }
+}
+
+#[async_trait]
+impl Database for MySql {
+    fn name() -> &'static str {
+        "mysql"
+    }
+    async fn create(test: &str) -> (String, String) {
+        let name = unique_name(test);
+        let admin = sea_orm::Database::connect(Self::admin_url())
+            .await
+            .expect("connect to MySQL");
+        admin
+            .execute_unprepared(&format!("CREATE DATABASE {name}"))
+            .await
+            .expect("create database");
+        admin.close().await.ok();
+        (with_database(&Self::admin_url(), &name), name)
+    }
+    async fn drop(name: &str) {
+        let admin = sea_orm::Database::connect(Self::admin_url())
+            .await
+            .expect("connect to MySQL");
+        admin
+            .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name}"))
+            .await
+            .expect("drop database");
+        admin.close().await.ok();
+    }
+}

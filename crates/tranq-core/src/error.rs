@@ -77,7 +77,7 @@ pub enum Error {
     #[error("{operation} is not supported on {dialect}")]
     Unsupported {
         /// What was asked for.
-        operation: &'static str,
+        operation: String,
         /// The dialect's name.
         dialect: &'static str,
     },

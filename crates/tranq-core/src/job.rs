@@ -95,6 +95,8 @@ pub struct ClaimedJob {
     pub max_attempts: u32,
     /// Fencing token: every claim gets a new one; completions must present it.
     pub lease_token: i64,
+    /// Priority (lower runs first); claims come back sorted by it.
+    pub priority: i16,
 }
 
 impl ClaimedJob {

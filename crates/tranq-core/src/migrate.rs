@@ -31,6 +31,7 @@ macro_rules! migrations {
 
 const POSTGRES: &[Migration] = migrations!("postgres": 1 => "0001_create_tranq_jobs");
 const SQLITE: &[Migration] = migrations!("sqlite": 1 => "0001_create_tranq_jobs");
+const MYSQL: &[Migration] = migrations!("mysql": 1 => "0001_create_tranq_jobs");
 
 /// The migrations of a dialect, oldest first. Use these to apply tranq's schema with your own
 /// migration tool.
@@ -43,6 +44,7 @@ pub fn migrations(dialect: Dialect) -> &'static [Migration] {
     match dialect {
         Dialect::Postgres => POSTGRES,
         Dialect::Sqlite => SQLITE,
+        Dialect::MySql => MYSQL,
     }
 }
 
@@ -83,6 +85,10 @@ pub(crate) async fn run(backend: &dyn Backend) -> Result<()> {
             RowShape::Nothing,
         )?)
         .await?;
+    }
+    if dialect.has("migration_unlock") {
+        tx.fetch(&query("migration_unlock", vec![], RowShape::Nothing)?)
+            .await?;
     }
     tx.commit().await
 }

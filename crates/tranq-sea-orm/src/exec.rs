@@ -8,8 +8,9 @@ pub(crate) fn dialect(backend: DbBackend) -> Result<Dialect> {
     match backend {
         DbBackend::Postgres => Ok(Dialect::Postgres),
         DbBackend::Sqlite => Ok(Dialect::Sqlite),
+        DbBackend::MySql => Ok(Dialect::MySql),
         _ => Err(Error::Unsupported {
-            operation: "tranq on this SeaORM backend",
+            operation: "tranq on this SeaORM backend".to_owned(),
             dialect: "this dialect",
         }),
     }

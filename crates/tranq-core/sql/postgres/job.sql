@@ -38,7 +38,7 @@ SET state = 'running',
 FROM picked
 WHERE j.id = picked.id
 RETURNING j.id, j.task, j.queue, j.args::text AS args, j.attempt::bigint AS attempt,
-          j.max_attempts::bigint AS max_attempts, j.lease_token
+          j.max_attempts::bigint AS max_attempts, j.lease_token, j.priority::bigint AS priority
 
 -- name: job_complete_many
 -- $1: [{"id", "token", "result"}]. Only the claim holding the current token may complete.
@@ -46,6 +46,14 @@ UPDATE tranq_jobs j
 SET state = 'completed', finished_at = now(), result = c.result,
     lease_owner = NULL, lease_expires_at = NULL
 FROM jsonb_to_recordset($1::jsonb) AS c(id bigint, token bigint, result jsonb)
+WHERE j.id = c.id AND j.lease_token = c.token AND j.state = 'running'
+RETURNING j.id
+
+-- name: job_complete_delete_many
+-- Same input as job_complete_many; for workers built with `delete_completed(true)`: the row of
+-- a completed job is deleted at once instead of kept (the result is dropped with it).
+DELETE FROM tranq_jobs j
+USING jsonb_to_recordset($1::jsonb) AS c(id bigint, token bigint)
 WHERE j.id = c.id AND j.lease_token = c.token AND j.state = 'running'
 RETURNING j.id
 

@@ -30,7 +30,7 @@ WHERE id IN (
     ORDER BY priority, run_at, id
     LIMIT $3
 )
-RETURNING id, task, queue, args, attempt, max_attempts, lease_token
+RETURNING id, task, queue, args, attempt, max_attempts, lease_token, priority
 
 -- name: job_complete_many
 UPDATE tranq_jobs
@@ -42,6 +42,13 @@ FROM json_each($1) AS c
 WHERE tranq_jobs.id = c.value ->> '$.id'
   AND tranq_jobs.lease_token = c.value ->> '$.token'
   AND tranq_jobs.state = 'running'
+RETURNING id
+
+-- name: job_complete_delete_many
+-- Same input as job_complete_many; the row of a completed job is deleted at once.
+DELETE FROM tranq_jobs
+WHERE state = 'running'
+  AND (id, lease_token) IN (SELECT c.value ->> '$.id', c.value ->> '$.token' FROM json_each($1) AS c)
 RETURNING id
 
 -- name: job_fail

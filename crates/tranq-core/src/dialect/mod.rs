@@ -23,6 +23,8 @@ pub enum Dialect {
     Postgres,
     /// SQLite 3.42+ (WAL, one writer at a time).
     Sqlite,
+    /// MariaDB 10.6+ (MySQL 8 lacks `INSERT ... RETURNING`; see the README).
+    MySql,
 }
 
 static POSTGRES: LazyLock<NamedQueries> = LazyLock::new(|| {
@@ -33,6 +35,17 @@ static POSTGRES: LazyLock<NamedQueries> = LazyLock::new(|| {
             include_str!("../../sql/postgres/migration.sql"),
         ),
         Placeholders::Dollar,
+    )
+});
+
+static MYSQL: LazyLock<NamedQueries> = LazyLock::new(|| {
+    NamedQueries::parse(
+        concat!(
+            include_str!("../../sql/mysql/job.sql"),
+            "\n",
+            include_str!("../../sql/mysql/migration.sql"),
+        ),
+        Placeholders::Question,
     )
 });
 
@@ -53,6 +66,7 @@ impl Dialect {
         match self {
             Dialect::Postgres => "postgres",
             Dialect::Sqlite => "sqlite",
+            Dialect::MySql => "mysql",
         }
     }
 
@@ -60,6 +74,7 @@ impl Dialect {
         match self {
             Dialect::Postgres => &POSTGRES,
             Dialect::Sqlite => &SQLITE,
+            Dialect::MySql => &MYSQL,
         }
     }
 
@@ -71,12 +86,12 @@ impl Dialect {
     /// The named query with its parameters, ready for an adapter.
     pub(crate) fn query(
         self,
-        name: &'static str,
+        name: &str,
         params: Vec<Value>,
         shape: RowShape,
     ) -> Result<Query, Error> {
-        let sql = self.queries().get(name).ok_or(Error::Unsupported {
-            operation: name,
+        let sql = self.queries().get(name).ok_or_else(|| Error::Unsupported {
+            operation: name.to_owned(),
             dialect: self.name(),
         })?;
         let params = match &sql.order {
@@ -93,6 +108,12 @@ impl Dialect {
         })
     }
 
+    /// Whether `UPDATE ... RETURNING` exists; without it the store locks, updates and reads
+    /// back in one transaction (see `sql/mysql/job.sql`).
+    pub const fn supports_update_returning(self) -> bool {
+        !matches!(self, Dialect::MySql)
+    }
+
     /// Whether the database can push a wake-up to an idle worker (LISTEN/NOTIFY).
     pub const fn supports_listen_notify(self) -> bool {
         matches!(self, Dialect::Postgres)
@@ -105,7 +126,9 @@ impl Dialect {
     pub(crate) fn text_list(self, items: &[&str]) -> Value {
         match self {
             Dialect::Postgres => Value::Text(postgres_text_array(items)),
-            Dialect::Sqlite => Value::Text(serde_json::Value::from(items.to_vec()).to_string()),
+            Dialect::Sqlite | Dialect::MySql => {
+                Value::Text(serde_json::Value::from(items.to_vec()).to_string())
+            }
         }
     }
 }
@@ -136,11 +159,28 @@ mod tests {
 
     #[test]
     fn every_dialect_defines_every_query_the_store_uses() {
-        for dialect in [Dialect::Postgres, Dialect::Sqlite] {
+        for dialect in [Dialect::Postgres, Dialect::Sqlite, Dialect::MySql] {
             for name in crate::store::sql_store::QUERY_NAMES {
                 assert!(dialect.has(name), "{} lacks query {name}", dialect.name());
             }
         }
+    }
+
+    #[test]
+    fn mysql_defines_the_lock_update_fetch_steps_of_every_update_returning() {
+        for name in [
+            "job_claim",
+            "job_complete_many",
+            "job_release_many",
+            "job_heartbeat_many",
+            "job_rescue_expired",
+        ] {
+            assert!(
+                Dialect::MySql.has(&format!("{name}_select")),
+                "{name}_select"
+            );
+        }
+        assert!(Dialect::MySql.has("job_claim_fetch"));
     }
 
     #[test]

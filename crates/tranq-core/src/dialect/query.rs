@@ -42,7 +42,7 @@ pub enum RowShape {
     Nothing,
     /// `id`.
     Id,
-    /// `id, task, queue, args, attempt, max_attempts, lease_token`.
+    /// `id, task, queue, args, attempt, max_attempts, lease_token, priority`.
     ClaimedJob,
     /// `task, count`.
     TaskCount,
@@ -67,6 +67,7 @@ impl RowShape {
                 ("attempt", Int),
                 ("max_attempts", Int),
                 ("lease_token", Int),
+                ("priority", Int),
             ],
             RowShape::TaskCount => &[("task", Text), ("count", Int)],
             RowShape::Job => &[

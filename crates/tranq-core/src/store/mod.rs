@@ -39,6 +39,10 @@ pub trait Store: Send + Sync + 'static {
     /// Marks jobs completed; returns the ids that were stored (the others lost their lease).
     async fn job_complete_many(&self, done: &[Completion]) -> Result<Vec<JobId>>;
 
+    /// Like [`job_complete_many`](Store::job_complete_many), but deletes the rows instead of
+    /// keeping them as completed (workers built with `delete_completed(true)`).
+    async fn job_complete_delete_many(&self, done: &[Completion]) -> Result<Vec<JobId>>;
+
     /// Records a failed, cancelled or snoozed attempt; false if the lease was lost.
     async fn job_fail(&self, params: &FailParams) -> Result<bool>;
 

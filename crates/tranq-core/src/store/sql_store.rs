@@ -16,6 +16,7 @@ pub(crate) const QUERY_NAMES: &[&str] = &[
     "job_insert",
     "job_claim",
     "job_complete_many",
+    "job_complete_delete_many",
     "job_fail",
     "job_release_many",
     "job_heartbeat_many",
@@ -47,16 +48,49 @@ impl<B: Backend> SqlStore<B> {
         &self.backend
     }
 
-    fn query(&self, name: &'static str, params: Vec<Value>, shape: RowShape) -> Result<Query> {
+    fn query(&self, name: &str, params: Vec<Value>, shape: RowShape) -> Result<Query> {
         self.backend.dialect().query(name, params, shape)
     }
 
     async fn ids(&self, name: &'static str, params: Vec<Value>) -> Result<Vec<JobId>> {
-        let rows = self
-            .backend
-            .fetch(&self.query(name, params, RowShape::Id)?)
+        inserted_ids(self.update_returning(name, params, RowShape::Id).await?)
+    }
+
+    /// Runs an `UPDATE ... RETURNING`. Where the dialect has none (MySQL), it runs
+    /// `<name>_select` (locks the ids), `<name>` (with the ids as one more parameter) and, for
+    /// rows other than ids, `<name>_fetch`, in one transaction.
+    async fn update_returning(
+        &self,
+        name: &'static str,
+        params: Vec<Value>,
+        shape: RowShape,
+    ) -> Result<Vec<Row>> {
+        let dialect = self.dialect();
+        if dialect.supports_update_returning() {
+            return self.backend.fetch(&self.query(name, params, shape)?).await;
+        }
+        let mut tx = self.backend.begin().await?;
+        let locked = tx
+            .fetch(&dialect.query(&format!("{name}_select"), params.clone(), RowShape::Id)?)
             .await?;
-        inserted_ids(rows)
+        if locked.is_empty() {
+            tx.commit().await?;
+            return Ok(locked);
+        }
+        let ids = inserted_ids(locked.clone())?;
+        let mut with_ids = params;
+        with_ids.push(json_param(&ids)?);
+        tx.execute(&dialect.query(name, with_ids.clone(), RowShape::Nothing)?)
+            .await?;
+        let rows = match shape {
+            RowShape::Id => locked,
+            _ => {
+                tx.fetch(&dialect.query(&format!("{name}_fetch"), with_ids, shape)?)
+                    .await?
+            }
+        };
+        tx.commit().await?;
+        Ok(rows)
     }
 }
 
@@ -83,6 +117,7 @@ fn claimed(row: &Row) -> Result<ClaimedJob> {
         attempt: small(row, 4)?,
         max_attempts: small(row, 5)?,
         lease_token: row.int(6)?,
+        priority: i16::try_from(row.int(7)?).map_err(|e| Error::Corrupt(e.to_string()))?,
     })
 }
 
@@ -131,23 +166,23 @@ impl<B: Backend> Store for SqlStore<B> {
 
     async fn job_claim(&self, p: &ClaimParams<'_>) -> Result<Vec<ClaimedJob>> {
         let dialect = self.dialect();
-        let query = self.query(
-            "job_claim",
-            vec![
-                Value::Text(p.queue.to_owned()),
-                dialect.text_list(p.tasks),
-                Value::Int(i64::from(p.limit)),
-                Value::Text(p.worker_id.to_owned()),
-                millis(p.lease),
-            ],
-            RowShape::ClaimedJob,
-        )?;
-        self.backend
-            .fetch(&query)
+        let params = vec![
+            Value::Text(p.queue.to_owned()),
+            dialect.text_list(p.tasks),
+            Value::Int(i64::from(p.limit)),
+            Value::Text(p.worker_id.to_owned()),
+            millis(p.lease),
+        ];
+        let mut jobs = self
+            .update_returning("job_claim", params, RowShape::ClaimedJob)
             .await?
             .iter()
             .map(claimed)
-            .collect()
+            .collect::<Result<Vec<_>>>()?;
+        // RETURNING gives rows in no particular order; a worker starts (and prefetches) them
+        // in the claim's order.
+        jobs.sort_by_key(|j| (j.priority, j.id));
+        Ok(jobs)
     }
 
     async fn job_complete_many(&self, done: &[Completion]) -> Result<Vec<JobId>> {
@@ -155,6 +190,14 @@ impl<B: Backend> Store for SqlStore<B> {
             return Ok(Vec::new());
         }
         self.ids("job_complete_many", vec![json_param(&done)?])
+            .await
+    }
+
+    async fn job_complete_delete_many(&self, done: &[Completion]) -> Result<Vec<JobId>> {
+        if done.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.ids("job_complete_delete_many", vec![json_param(&done)?])
             .await
     }
 
@@ -167,7 +210,13 @@ impl<B: Backend> Store for SqlStore<B> {
             Value::Int(i64::from(p.give_back_attempt)),
             p.error.clone().map_or(Value::Null, Value::Text),
         ];
-        Ok(!self.ids("job_fail", params).await?.is_empty())
+        if self.dialect().supports_update_returning() {
+            Ok(!self.ids("job_fail", params).await?.is_empty())
+        } else {
+            // One row, fenced in its WHERE clause: the affected-row count is the answer.
+            let query = self.query("job_fail", params, RowShape::Nothing)?;
+            Ok(self.backend.execute(&query).await? > 0)
+        }
     }
 
     async fn job_release_many(&self, leases: &[Lease]) -> Result<Vec<JobId>> {

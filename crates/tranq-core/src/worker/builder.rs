@@ -1,5 +1,6 @@
 //! [`WorkerBuilder`]: settings in, checked [`Worker`] out.
 
+use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -118,6 +119,8 @@ impl WorkerBuilder {
                     slots: Arc::new(Semaphore::new(*concurrency as usize)),
                     wake: Notify::new(),
                     slot_freed: Notify::new(),
+                    buffer: Mutex::new(VecDeque::new()),
+                    prefetch: self.config.prefetch_for(*concurrency) as usize,
                 })
             })
             .collect();

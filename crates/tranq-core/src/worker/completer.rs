@@ -49,8 +49,13 @@ fn push(report: Report, completions: &mut Vec<Completion>, failures: &mut Vec<Fa
 
 async fn flush(shared: &Shared, completions: &mut Vec<Completion>, failures: &mut Vec<FailParams>) {
     if !completions.is_empty() {
+        let delete = shared.config.delete_completed;
         let stored = retry(shared, "store completions", || {
-            shared.store.job_complete_many(completions)
+            if delete {
+                shared.store.job_complete_delete_many(completions)
+            } else {
+                shared.store.job_complete_many(completions)
+            }
         })
         .await;
         if let Some(stored) = stored

@@ -86,6 +86,11 @@ impl WorkerConfig {
         Ok(())
     }
 
+    /// Jobs a queue of `concurrency` slots may buffer beyond its free slots.
+    pub(crate) fn prefetch_for(&self, concurrency: u32) -> u32 {
+        self.prefetch.unwrap_or(concurrency)
+    }
+
     /// The queue names.
     pub(crate) fn queue_names(&self) -> Vec<&str> {
         self.queues.iter().map(|(n, _)| n.as_str()).collect()

@@ -1,12 +1,17 @@
-//! Runs one claimed job: inside its tracing span, with its timeout, catching panics.
+//! Runs claimed jobs: each inside its tracing span, with its timeout, catching panics.
+//!
+//! One executor task holds one of its queue's slots. When its job ends it takes the next job
+//! from the queue's prefetch buffer, if any, and runs it on the same slot, so a busy queue
+//! refills a freed slot without waiting for the fetcher or the database.
 
 use std::panic::AssertUnwindSafe;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
 use futures::FutureExt;
 use tokio::sync::OwnedSemaphorePermit;
 use tokio::sync::mpsc::UnboundedSender;
+use tokio::task::AbortHandle;
 use tracing::Instrument;
 
 use super::completer::Report;
@@ -15,52 +20,97 @@ use super::{InFlight, QueueSlots, Shared};
 use crate::job::ClaimedJob;
 use crate::task::TaskContext;
 
-pub(crate) fn spawn(
+/// Starts an executor on `permit` (a free slot of `queue`) with the next buffered job of
+/// `queue`. Returns false, giving the slot back, when the buffer is empty.
+pub(crate) fn start_next(
     shared: &Arc<Shared>,
     queue: &Arc<QueueSlots>,
-    job: ClaimedJob,
     permit: OwnedSemaphorePermit,
-    reports: UnboundedSender<Report>,
-) {
-    let span = tracing::info_span!(
-        "tranq.job",
-        job.id = job.id.0,
-        job.task = %job.task,
-        job.queue = %job.queue,
-        job.attempt = job.attempt,
-    );
+    reports: &UnboundedSender<Report>,
+) -> bool {
+    // The lock is held from taking the job to recording it as in flight, so that shutdown sees
+    // every claimed job either in a buffer or in flight, never in neither.
+    let mut in_flight = shared.in_flight();
+    let Some(job) = queue.pop_buffered() else {
+        return false;
+    };
+    let abort_cell = Arc::new(OnceLock::new());
     let id = job.id;
     let token = job.lease_token;
-    let task_shared = shared.clone();
-    let task_queue = queue.clone();
-    // The lock is held while spawning so the job's own `untrack` cannot run before `track`.
-    let mut in_flight = shared.in_flight();
-    let handle = shared.tracker.spawn(
-        async move {
-            let started = Instant::now();
-            let outcome = execute(&task_shared, &job).await;
-            let report = decide(
-                &job,
-                outcome,
-                &task_shared.config.backoff,
-                started.elapsed(),
-            );
+    let handle = shared.tracker.spawn(run(
+        shared.clone(),
+        queue.clone(),
+        job,
+        permit,
+        reports.clone(),
+        abort_cell.clone(),
+    ));
+    let abort = handle.abort_handle();
+    let _ = abort_cell.set(abort.clone());
+    in_flight.insert(id, InFlight { token, abort });
+    true
+}
+
+/// Runs `job`, then buffered jobs of the same queue one after another, until the buffer is
+/// empty or shutdown starts; then frees the slot.
+async fn run(
+    shared: Arc<Shared>,
+    queue: Arc<QueueSlots>,
+    mut job: ClaimedJob,
+    permit: OwnedSemaphorePermit,
+    reports: UnboundedSender<Report>,
+    abort: Arc<OnceLock<AbortHandle>>,
+) {
+    loop {
+        let span = tracing::info_span!(
+            "tranq.job",
+            job.id = job.id.0,
+            job.task = %job.task,
+            job.queue = %job.queue,
+            job.attempt = job.attempt,
+        );
+        let report = run_one(&shared, &job).instrument(span).await;
+        let next = {
+            let mut in_flight = shared.in_flight();
             // A job taken by shutdown was released; its late outcome must not be stored.
-            if task_shared.in_flight().remove(&job.id).is_some() {
-                let _ = reports.send(report);
+            if in_flight.remove(&job.id).is_none() {
+                break;
             }
-            drop(permit);
-            task_queue.slot_freed.notify_one();
+            let _ = reports.send(report);
+            if shared.shutdown.is_cancelled() {
+                None
+            } else {
+                let next = queue.pop_buffered();
+                if let (Some(next), Some(abort)) = (&next, abort.get()) {
+                    in_flight.insert(
+                        next.id,
+                        InFlight {
+                            token: next.lease_token,
+                            abort: abort.clone(),
+                        },
+                    );
+                }
+                next
+            }
+        };
+        match next {
+            Some(next) => {
+                if queue.buffer_low() {
+                    queue.slot_freed.notify_one();
+                }
+                job = next;
+            }
+            None => break,
         }
-        .instrument(span),
-    );
-    in_flight.insert(
-        id,
-        InFlight {
-            token,
-            abort: handle.abort_handle(),
-        },
-    );
+    }
+    drop(permit);
+    queue.slot_freed.notify_one();
+}
+
+async fn run_one(shared: &Shared, job: &ClaimedJob) -> Report {
+    let started = Instant::now();
+    let outcome = execute(shared, job).await;
+    decide(job, outcome, &shared.config.backoff, started.elapsed())
 }
 
 async fn execute(shared: &Shared, job: &ClaimedJob) -> Outcome {
@@ -73,7 +123,7 @@ async fn execute(shared: &Shared, job: &ClaimedJob) -> Outcome {
         queue: job.queue.clone(),
         attempt: job.attempt,
         max_attempts: job.max_attempts,
-        shutdown: shared.shutdown.child_token(),
+        shutdown: shared.shutdown.clone(),
     };
     let run = match registration.start(ctx, &job.args) {
         Ok(run) => run,

@@ -1,6 +1,9 @@
-//! One fetcher per queue: claims as many jobs as there are free slots, then waits for a slot, a
-//! notification or the poll interval. A claim that fills every slot is followed at once by the
-//! next one, so a busy queue never sleeps between bursts.
+//! One fetcher per queue: claims jobs in batches sized to the free slots plus room in a small
+//! prefetch buffer, starts them on free slots, then waits for the buffer to run low, a
+//! notification or the poll interval. A claim that comes back full is followed at once by the
+//! next one as soon as there is room, so a busy queue never sleeps between bursts; executors
+//! take buffered jobs themselves as they finish, so the database round trip of a claim overlaps
+//! with running the jobs claimed before.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,18 +22,33 @@ pub(crate) async fn run(
     reports: UnboundedSender<Report>,
 ) {
     let mut failures: u32 = 0;
+    // The last claim came back short: the queue has nothing runnable until a notification or
+    // the next poll says otherwise.
+    let mut drained = false;
     loop {
         if shared.shutdown.is_cancelled() {
             return;
         }
+        dispatch(&shared, &queue, &reports);
         let free = queue.slots.available_permits();
-        if free == 0 {
+        let buffered = queue.buffered();
+        let room = (free + queue.prefetch).saturating_sub(buffered);
+        if drained {
+            tokio::select! {
+                _ = queue.wake.notified() => {}
+                _ = tokio::time::sleep(shared.config.poll_interval) => {}
+                _ = shared.shutdown.cancelled() => return,
+            }
+            drained = false;
+            continue;
+        }
+        if room == 0 || !queue.buffer_low() {
             tokio::select! {
                 _ = queue.slot_freed.notified() => continue,
                 _ = shared.shutdown.cancelled() => return,
             }
         }
-        let limit = u32::try_from(free).unwrap_or(u32::MAX);
+        let limit = u32::try_from(room).unwrap_or(u32::MAX);
         let claimed = shared
             .store
             .job_claim(&ClaimParams {
@@ -41,37 +59,33 @@ pub(crate) async fn run(
                 lease: shared.config.lease,
             })
             .await;
-        let jobs = match claimed {
+        match claimed {
             Ok(jobs) => {
                 failures = 0;
-                jobs
+                drained = jobs.len() < room;
+                queue.push_buffered(jobs);
             }
             Err(error) => {
                 failures = failures.saturating_add(1);
                 let wait = error_backoff(failures);
                 tracing::warn!(queue = %queue.name, %error, retry_in = ?wait, "tranq: claim failed");
                 tokio::select! {
-                    _ = tokio::time::sleep(wait) => continue,
+                    _ = tokio::time::sleep(wait) => {}
                     _ = shared.shutdown.cancelled() => return,
                 }
             }
+        }
+    }
+}
+
+/// Starts buffered jobs on every free slot.
+fn dispatch(shared: &Arc<Shared>, queue: &Arc<QueueSlots>, reports: &UnboundedSender<Report>) {
+    while queue.buffered() > 0 {
+        let Ok(permit) = queue.slots.clone().try_acquire_owned() else {
+            return;
         };
-        let full = jobs.len() >= free;
-        for job in jobs {
-            match queue.slots.clone().try_acquire_owned() {
-                Ok(permit) => executor::spawn(&shared, &queue, job, permit, reports.clone()),
-                Err(_) => {
-                    tracing::error!(job.id = %job.id, "tranq: claimed more jobs than free slots")
-                }
-            }
-        }
-        if full {
-            continue;
-        }
-        tokio::select! {
-            _ = queue.wake.notified() => {}
-            _ = tokio::time::sleep(shared.config.poll_interval) => {}
-            _ = shared.shutdown.cancelled() => return,
+        if !executor::start_next(shared, queue, permit, reports) {
+            return;
         }
     }
 }

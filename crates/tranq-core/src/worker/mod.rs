@@ -19,7 +19,7 @@ pub use config::{
 };
 pub use outcome::MAX_ERROR_MESSAGE_BYTES;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::future::Future;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
@@ -30,7 +30,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::error::Result;
-use crate::job::{JobId, Lease};
+use crate::job::{ClaimedJob, JobId, Lease};
 use crate::registry::Registry;
 use crate::store::Store;
 
@@ -64,8 +64,39 @@ pub(crate) struct QueueSlots {
     pub(crate) slots: Arc<Semaphore>,
     /// Poked when the database says the queue has work.
     pub(crate) wake: Notify,
-    /// Poked when a job of the queue finishes and frees a slot.
+    /// Poked when a job of the queue finishes and frees a slot, or the buffer runs low.
     pub(crate) slot_freed: Notify,
+    /// Claimed (leased) jobs waiting for a free slot.
+    pub(crate) buffer: Mutex<VecDeque<ClaimedJob>>,
+    /// How many jobs the buffer may hold beyond the free slots.
+    pub(crate) prefetch: usize,
+}
+
+impl QueueSlots {
+    fn buffer(&self) -> MutexGuard<'_, VecDeque<ClaimedJob>> {
+        // Single push/pop operations only: a poisoned lock is still consistent.
+        self.buffer
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+    /// The next claimed job waiting for a slot.
+    pub(crate) fn pop_buffered(&self) -> Option<ClaimedJob> {
+        self.buffer().pop_front()
+    }
+    /// Adds freshly claimed jobs behind the waiting ones.
+    pub(crate) fn push_buffered(&self, jobs: Vec<ClaimedJob>) {
+        if !jobs.is_empty() {
+            self.buffer().extend(jobs);
+        }
+    }
+    /// How many claimed jobs wait for a slot.
+    pub(crate) fn buffered(&self) -> usize {
+        self.buffer().len()
+    }
+    /// True when the buffer is at most half full: time to claim more.
+    pub(crate) fn buffer_low(&self) -> bool {
+        self.buffered() <= self.prefetch / 2
+    }
 }
 
 /// State every service of one worker shares.
@@ -92,14 +123,30 @@ impl Shared {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Leases of every job running now.
+    /// Leases of every job this worker holds: running, or claimed and waiting in a buffer.
     pub(crate) fn running_leases(&self) -> Vec<Lease> {
-        self.in_flight()
+        let mut leases: Vec<Lease> = self
+            .in_flight()
             .iter()
             .map(|(id, f)| Lease {
                 id: *id,
                 token: f.token,
             })
+            .collect();
+        for q in &self.queues {
+            leases.extend(q.buffer().iter().map(ClaimedJob::lease));
+        }
+        leases
+    }
+
+    /// Empties every prefetch buffer (shutdown: these jobs never started).
+    pub(crate) fn take_buffered(&self) -> Vec<Lease> {
+        // Taken under the in-flight lock, which executors hold while they move a job from a
+        // buffer to in flight.
+        let _in_flight = self.in_flight();
+        self.queues
+            .iter()
+            .flat_map(|q| q.buffer().drain(..).map(|j| j.lease()).collect::<Vec<_>>())
             .collect()
     }
 

@@ -23,6 +23,11 @@ pub(crate) async fn run(
     for fetcher in fetchers {
         let _ = fetcher.await;
     }
+    // Prefetched jobs that never started go back at once, for other workers.
+    let buffered = shared.take_buffered();
+    if !buffered.is_empty() {
+        release(shared, &buffered).await;
+    }
     shared.tracker.close();
     if tokio::time::timeout(grace, shared.tracker.wait())
         .await
