@@ -31,4 +31,18 @@ if [ "$pg_url" = "postgres://postgres@127.0.0.1:5432/test" ]; then
     psql -h 127.0.0.1 -U postgres -d postgres -qc "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" >/dev/null 2>&1 || true
   done
 fi
+# MariaDB (the MySQL dialect's tests).
+my_url="${TRANQ_TEST_MYSQL_URL:-mysql://root@127.0.0.1:3306/test}"
+if ! mysqladmin -h 127.0.0.1 -u root status >/dev/null 2>&1; then
+  log "starting MariaDB"
+  start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd || true
+  for _ in $(seq 1 30); do mysqladmin -h 127.0.0.1 -u root status >/dev/null 2>&1 && break; sleep 1; done
+fi
+mysqladmin -h 127.0.0.1 -u root status >/dev/null 2>&1 || { log "MariaDB is not reachable on 127.0.0.1:3306"; exit 1; }
+if [ "$my_url" = "mysql://root@127.0.0.1:3306/test" ]; then
+  mariadb -h 127.0.0.1 -u root -e "CREATE DATABASE IF NOT EXISTS test"
+  for db in $(mariadb -h 127.0.0.1 -u root -N -e "SHOW DATABASES LIKE 'tranq\\_t\\_%'"); do
+    mariadb -h 127.0.0.1 -u root -e "DROP DATABASE IF EXISTS \`$db\`" || true
+  done
+fi
 log "ready"

@@ -27,9 +27,13 @@ mod backend;
 mod enqueue;
 mod exec;
 mod listen;
+#[cfg(feature = "migration")]
+mod migration;
 
 pub use backend::SeaOrmBackend;
 pub use enqueue::Enqueue;
+#[cfg(feature = "migration")]
+pub use migration::{TranqMigration, migrations};
 
 /// Marker for the SeaORM adapter in [`tranq_core::JobBuilder`]`<T, SeaOrm>`.
 #[derive(Debug, Clone, Copy)]
