@@ -1,5 +1,7 @@
 //! A fresh database per test on each server the suite runs against. URLs come from
-//! `TRANQ_TEST_POSTGRES_URL` (default postgres://postgres@127.0.0.1:5432/test).
+//! `TRANQ_TEST_POSTGRES_URL` (default postgres://postgres@127.0.0.1:5432/test) and
+//! `TRANQ_TEST_MYSQL_URL` (default mysql://root@127.0.0.1:3306/test); SQLite files live under
+//! `target/tranq-test/`.
 
 use async_trait::async_trait;
 use sea_orm::ConnectionTrait;
@@ -34,43 +36,60 @@ fn with_database(base: &str, name: &str) -> String {
     }
 }
 
-pub struct Postgres;
-
-impl Postgres {
-    pub fn admin_url() -> String {
-        std::env::var("TRANQ_TEST_POSTGRES_URL")
-            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned())
-    }
+/// Runs one statement on a server's admin database.
+async fn admin_execute(admin_url: &str, sql: &str) {
+    let admin = sea_orm::Database::connect(admin_url)
+        .await
+        .unwrap_or_else(|e| panic!("connect to {admin_url}: {e}"));
+    admin
+        .execute_unprepared(sql)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    admin.close().await.ok();
 }
 
-#[async_trait]
-impl Database for Postgres {
-    fn name() -> &'static str {
-        "postgres"
-    }
-    async fn create(test: &str) -> (String, String) {
-        let name = unique_name(test);
-        let admin = sea_orm::Database::connect(Self::admin_url())
-            .await
-            .expect("connect to PostgreSQL");
-        admin
-            .execute_unprepared(&format!("CREATE DATABASE {name}"))
-            .await
-            .expect("create database");
-        admin.close().await.ok();
-        (with_database(&Self::admin_url(), &name), name)
-    }
-    async fn drop(name: &str) {
-        let admin = sea_orm::Database::connect(Self::admin_url())
-            .await
-            .expect("connect to PostgreSQL");
-        admin
-            .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-            .await
-            .expect("drop database");
-        admin.close().await.ok();
-    }
+/// A database server reached through an admin URL: one database per test.
+macro_rules! server_database {
+    ($kind:ident, $name:literal, $env:literal, $default:literal, $drop:literal) => {
+        pub struct $kind;
+
+        impl $kind {
+            pub fn admin_url() -> String {
+                std::env::var($env).unwrap_or_else(|_| $default.to_owned())
+            }
+        }
+
+        #[async_trait]
+        impl Database for $kind {
+            fn name() -> &'static str {
+                $name
+            }
+            async fn create(test: &str) -> (String, String) {
+                let name = unique_name(test);
+                admin_execute(&Self::admin_url(), &format!("CREATE DATABASE {name}")).await;
+                (with_database(&Self::admin_url(), &name), name)
+            }
+            async fn drop(name: &str) {
+                admin_execute(&Self::admin_url(), &format!($drop, name)).await;
+            }
+        }
+    };
 }
+
+server_database!(
+    Postgres,
+    "postgres",
+    "TRANQ_TEST_POSTGRES_URL",
+    "postgres://postgres@127.0.0.1:5432/test",
+    "DROP DATABASE IF EXISTS {} WITH (FORCE)"
+);
+server_database!(
+    MySql,
+    "mysql",
+    "TRANQ_TEST_MYSQL_URL",
+    "mysql://root@127.0.0.1:3306/test",
+    "DROP DATABASE IF EXISTS {}"
+);
 
 /// SQLite files under `target/tranq-test/`.
 pub struct Sqlite;
@@ -96,44 +115,5 @@ impl Database for Sqlite {
         for suffix in ["", "-wal", "-shm"] {
             let _ = std::fs::remove_file(format!("{path}{suffix}"));
         }
-    }
-}
-
-/// MariaDB / MySQL from `TRANQ_TEST_MYSQL_URL` (default mysql://root@127.0.0.1:3306/test).
-pub struct MySql;
-
-impl MySql {
-    pub fn admin_url() -> String {
-        std::env::var("TRANQ_TEST_MYSQL_URL")
-            .unwrap_or_else(|_| "mysql://root@127.0.0.1:3306/test".to_owned())
-    }
-}
-
-#[async_trait]
-impl Database for MySql {
-    fn name() -> &'static str {
-        "mysql"
-    }
-    async fn create(test: &str) -> (String, String) {
-        let name = unique_name(test);
-        let admin = sea_orm::Database::connect(Self::admin_url())
-            .await
-            .expect("connect to MySQL");
-        admin
-            .execute_unprepared(&format!("CREATE DATABASE {name}"))
-            .await
-            .expect("create database");
-        admin.close().await.ok();
-        (with_database(&Self::admin_url(), &name), name)
-    }
-    async fn drop(name: &str) {
-        let admin = sea_orm::Database::connect(Self::admin_url())
-            .await
-            .expect("connect to MySQL");
-        admin
-            .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name}"))
-            .await
-            .expect("drop database");
-        admin.close().await.ok();
     }
 }
