@@ -70,6 +70,15 @@ pub enum Error {
         /// Where the second definition is.
         second: String,
     },
+    /// A database URL does not parse, names a database tranq does not support, or points
+    /// nowhere.
+    #[error("cannot connect to {url}: {reason}")]
+    Connect {
+        /// The URL, password hidden.
+        url: String,
+        /// What went wrong, and what to do.
+        reason: String,
+    },
     /// A worker or service was configured with values that cannot work.
     #[error("invalid configuration: {0}")]
     Config(String),
@@ -120,6 +129,28 @@ impl Error {
     /// True when retrying later may succeed (the database was unreachable or busy).
     pub fn is_transient(&self) -> bool {
         matches!(self, Error::Database { .. })
+    }
+}
+
+/// `url` with its password replaced by `***`, for messages and logs.
+///
+/// ```
+/// assert_eq!(
+///     tranq_core::redact_url("postgres://app:secret@db:5432/shop"),
+///     "postgres://app:***@db:5432/shop"
+/// );
+/// ```
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    match authority.rsplit_once('@') {
+        Some((credentials, host)) => match credentials.split_once(':') {
+            Some((user, _)) => format!("{scheme}://{user}:***@{host}{path}"),
+            None => url.to_owned(),
+        },
+        None => url.to_owned(),
     }
 }
 

@@ -16,7 +16,7 @@ mod task_error;
 mod worker;
 
 pub use dialect::{ColumnType, Dialect, Query, Row, RowShape, Value};
-pub use error::{Error, Result};
+pub use error::{Error, Result, redact_url};
 pub use job::{AttemptError, ClaimedJob, JobId, JobInfo, JobState, Lease};
 pub use maintenance::{RESCUE_BATCH, UNKNOWN_TASK_REPORT_INTERVAL};
 pub use migrate::{Migration, migrations};
@@ -31,8 +31,9 @@ pub use store::{
 pub use task::{DEFAULT_MAX_ATTEMPTS, DEFAULT_QUEUE, Task, TaskContext, TaskOptions, TaskResult};
 pub use task_error::TaskError;
 pub use worker::{
-    Backoff, DEFAULT_COMPLETION_BATCH, DEFAULT_GRACE_PERIOD, DEFAULT_LEASE, DEFAULT_POLL_INTERVAL,
-    DEFAULT_RESCUE_INTERVAL, MAX_ERROR_MESSAGE_BYTES, Worker, WorkerBuilder, WorkerConfig,
+    Backoff, DEFAULT_COMPLETION_BATCH, DEFAULT_GRACE_PERIOD, DEFAULT_LEASE, DEFAULT_MAX_PREFETCH,
+    DEFAULT_POLL_INTERVAL, DEFAULT_RESCUE_INTERVAL, MAX_ERROR_MESSAGE_BYTES, Worker, WorkerBuilder,
+    WorkerConfig,
 };
 
 /// Items the `#[task]` macro expands to. Not public API.

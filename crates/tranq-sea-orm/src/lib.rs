@@ -24,6 +24,7 @@
 //! ```
 
 mod backend;
+mod connect;
 mod enqueue;
 mod exec;
 mod listen;
@@ -31,6 +32,7 @@ mod listen;
 mod migration;
 
 pub use backend::SeaOrmBackend;
+pub use connect::{SQLITE_POOL_SIZE, connect};
 pub use enqueue::Enqueue;
 #[cfg(feature = "migration")]
 pub use migration::{TranqMigration, migrations};

@@ -40,6 +40,34 @@ WHERE j.id = picked.id
 RETURNING j.id, j.task, j.queue, j.args::text AS args, j.attempt::bigint AS attempt,
           j.max_attempts::bigint AS max_attempts, j.lease_token, j.priority::bigint AS priority
 
+-- name: job_claim_relaxed
+-- job_claim for a store built with `relaxed_commit(true)`: the claim commits without waiting for
+-- the WAL flush (synchronous_commit off for this one transaction).
+WITH relaxed AS MATERIALIZED (
+    SELECT set_config('synchronous_commit', 'off', true) AS setting
+), picked AS MATERIALIZED (
+    SELECT id FROM tranq_jobs
+    WHERE state IN ('available', 'retryable')
+      AND queue = $1::text
+      AND run_at <= now()
+      AND task = ANY($2::text[])
+      AND EXISTS (SELECT 1 FROM relaxed)
+    ORDER BY priority, run_at, id
+    LIMIT $3::bigint
+    FOR UPDATE SKIP LOCKED
+)
+UPDATE tranq_jobs j
+SET state = 'running',
+    attempt = j.attempt + 1,
+    attempted_at = now(),
+    lease_owner = $4::text,
+    lease_token = j.lease_token + 1,
+    lease_expires_at = now() + $5::bigint * interval '1 millisecond'
+FROM picked
+WHERE j.id = picked.id
+RETURNING j.id, j.task, j.queue, j.args::text AS args, j.attempt::bigint AS attempt,
+          j.max_attempts::bigint AS max_attempts, j.lease_token, j.priority::bigint AS priority
+
 -- name: job_complete_many
 -- $1: [{"id", "token", "result"}]. Only the claim holding the current token may complete.
 UPDATE tranq_jobs j
@@ -49,12 +77,36 @@ FROM jsonb_to_recordset($1::jsonb) AS c(id bigint, token bigint, result jsonb)
 WHERE j.id = c.id AND j.lease_token = c.token AND j.state = 'running'
 RETURNING j.id
 
+-- name: job_complete_many_relaxed
+-- job_complete_many, committed without waiting for the WAL flush (`relaxed_commit(true)`).
+WITH relaxed AS MATERIALIZED (
+    SELECT set_config('synchronous_commit', 'off', true) AS setting
+)
+UPDATE tranq_jobs j
+SET state = 'completed', finished_at = now(), result = c.result,
+    lease_owner = NULL, lease_expires_at = NULL
+FROM jsonb_to_recordset($1::jsonb) AS c(id bigint, token bigint, result jsonb)
+WHERE j.id = c.id AND j.lease_token = c.token AND j.state = 'running'
+  AND EXISTS (SELECT 1 FROM relaxed)
+RETURNING j.id
+
 -- name: job_complete_delete_many
 -- Same input as job_complete_many; for workers built with `delete_completed(true)`: the row of
 -- a completed job is deleted at once instead of kept (the result is dropped with it).
 DELETE FROM tranq_jobs j
 USING jsonb_to_recordset($1::jsonb) AS c(id bigint, token bigint)
 WHERE j.id = c.id AND j.lease_token = c.token AND j.state = 'running'
+RETURNING j.id
+
+-- name: job_complete_delete_many_relaxed
+-- job_complete_delete_many, committed without waiting for the WAL flush (`relaxed_commit(true)`).
+WITH relaxed AS MATERIALIZED (
+    SELECT set_config('synchronous_commit', 'off', true) AS setting
+)
+DELETE FROM tranq_jobs j
+USING jsonb_to_recordset($1::jsonb) AS c(id bigint, token bigint)
+WHERE j.id = c.id AND j.lease_token = c.token AND j.state = 'running'
+  AND EXISTS (SELECT 1 FROM relaxed)
 RETURNING j.id
 
 -- name: job_fail

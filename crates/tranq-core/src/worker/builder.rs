@@ -1,6 +1,7 @@
 //! [`WorkerBuilder`]: settings in, checked [`Worker`] out.
 
 use std::collections::VecDeque;
+use std::sync::atomic::AtomicUsize;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -64,10 +65,15 @@ impl WorkerBuilder {
         self.config.completion_batch = size;
         self
     }
-    /// Jobs claimed ahead of free slots into a small local buffer, so that a slot freed by a
-    /// finished job is refilled without a round trip to the database (default: the queue's
-    /// concurrency). Buffered jobs are leased like running ones (heartbeats renew them,
-    /// shutdown releases them); 0 claims only as many jobs as there are free slots.
+    /// Jobs claimed ahead of free slots into a local buffer, so that a slot freed by a
+    /// finished job is refilled without a round trip to the database. Buffered jobs are leased
+    /// like running ones (heartbeats renew them, shutdown releases them at once).
+    ///
+    /// By default the buffer adapts: it starts at the queue's concurrency and doubles, up to
+    /// [`DEFAULT_MAX_PREFETCH`](crate::DEFAULT_MAX_PREFETCH), whenever the jobs ran out before a
+    /// claim came back (fast jobs on a busy queue); it returns to the concurrency when the queue
+    /// runs dry, so slow jobs are never hoarded away from other workers. `prefetch(n)` fixes it
+    /// at `n`; 0 claims only as many jobs as there are free slots.
     pub fn prefetch(mut self, jobs: u32) -> Self {
         self.config.prefetch = Some(jobs);
         self
@@ -120,7 +126,9 @@ impl WorkerBuilder {
                     wake: Notify::new(),
                     slot_freed: Notify::new(),
                     buffer: Mutex::new(VecDeque::new()),
-                    prefetch: self.config.prefetch_for(*concurrency) as usize,
+                    prefetch: AtomicUsize::new(self.config.prefetch_range(*concurrency).0),
+                    prefetch_min: self.config.prefetch_range(*concurrency).0,
+                    prefetch_max: self.config.prefetch_range(*concurrency).1,
                 })
             })
             .collect();

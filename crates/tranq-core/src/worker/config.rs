@@ -17,6 +17,10 @@ pub const DEFAULT_RESCUE_INTERVAL: Duration = Duration::from_secs(5);
 /// Most completions stored in one statement.
 pub const DEFAULT_COMPLETION_BATCH: usize = 500;
 
+/// Largest prefetch buffer a queue grows to by default (see
+/// [`WorkerBuilder::prefetch`](crate::WorkerBuilder::prefetch)).
+pub const DEFAULT_MAX_PREFETCH: usize = 512;
+
 /// Settings of a [`Worker`](crate::Worker); built through [`WorkerBuilder`](crate::WorkerBuilder).
 #[derive(Debug, Clone)]
 pub struct WorkerConfig {
@@ -86,9 +90,15 @@ impl WorkerConfig {
         Ok(())
     }
 
-    /// Jobs a queue of `concurrency` slots may buffer beyond its free slots.
-    pub(crate) fn prefetch_for(&self, concurrency: u32) -> u32 {
-        self.prefetch.unwrap_or(concurrency)
+    /// Smallest and largest prefetch buffer of a queue of `concurrency` slots.
+    pub(crate) fn prefetch_range(&self, concurrency: u32) -> (usize, usize) {
+        match self.prefetch {
+            Some(fixed) => (fixed as usize, fixed as usize),
+            None => {
+                let min = concurrency as usize;
+                (min, min.max(DEFAULT_MAX_PREFETCH))
+            }
+        }
     }
 
     /// The queue names.

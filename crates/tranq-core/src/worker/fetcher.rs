@@ -6,6 +6,7 @@
 //! with running the jobs claimed before.
 
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use tokio::sync::mpsc::UnboundedSender;
@@ -25,6 +26,8 @@ pub(crate) async fn run(
     // The last claim came back short: the queue has nothing runnable until a notification or
     // the next poll says otherwise.
     let mut drained = false;
+    // The last claim came back full: the queue is in a burst.
+    let mut busy = false;
     loop {
         if shared.shutdown.is_cancelled() {
             return;
@@ -32,7 +35,7 @@ pub(crate) async fn run(
         dispatch(&shared, &queue, &reports);
         let free = queue.slots.available_permits();
         let buffered = queue.buffered();
-        let room = (free + queue.prefetch).saturating_sub(buffered);
+        let room = (free + queue.prefetch()).saturating_sub(buffered);
         if drained {
             tokio::select! {
                 _ = queue.wake.notified() => {}
@@ -63,6 +66,8 @@ pub(crate) async fn run(
             Ok(jobs) => {
                 failures = 0;
                 drained = jobs.len() < room;
+                adapt_prefetch(&queue, busy, drained);
+                busy = !drained;
                 queue.push_buffered(jobs);
             }
             Err(error) => {
@@ -75,6 +80,26 @@ pub(crate) async fn run(
                 }
             }
         }
+    }
+}
+
+/// Grows the prefetch buffer while a busy queue's executors run out of jobs before a claim
+/// comes back (slots idle, buffer empty); back to the minimum when the queue runs dry.
+fn adapt_prefetch(queue: &QueueSlots, busy: bool, drained: bool) {
+    if queue.prefetch_min == queue.prefetch_max {
+        return;
+    }
+    let now = queue.prefetch();
+    let next = if drained {
+        queue.prefetch_min
+    } else if busy && queue.buffered() == 0 && queue.slots.available_permits() > 0 {
+        (now.max(1) * 2).min(queue.prefetch_max)
+    } else {
+        now
+    };
+    if next != now {
+        queue.prefetch.store(next, Ordering::Relaxed);
+        tracing::debug!(queue = %queue.name, prefetch = next, "tranq: prefetch buffer resized");
     }
 }
 

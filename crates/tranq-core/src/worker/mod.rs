@@ -14,13 +14,14 @@ mod shutdown;
 pub use backoff::Backoff;
 pub use builder::WorkerBuilder;
 pub use config::{
-    DEFAULT_COMPLETION_BATCH, DEFAULT_GRACE_PERIOD, DEFAULT_LEASE, DEFAULT_POLL_INTERVAL,
-    DEFAULT_RESCUE_INTERVAL, WorkerConfig,
+    DEFAULT_COMPLETION_BATCH, DEFAULT_GRACE_PERIOD, DEFAULT_LEASE, DEFAULT_MAX_PREFETCH,
+    DEFAULT_POLL_INTERVAL, DEFAULT_RESCUE_INTERVAL, WorkerConfig,
 };
 pub use outcome::MAX_ERROR_MESSAGE_BYTES;
 
 use std::collections::{HashMap, VecDeque};
 use std::future::Future;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -68,8 +69,11 @@ pub(crate) struct QueueSlots {
     pub(crate) slot_freed: Notify,
     /// Claimed (leased) jobs waiting for a free slot.
     pub(crate) buffer: Mutex<VecDeque<ClaimedJob>>,
-    /// How many jobs the buffer may hold beyond the free slots.
-    pub(crate) prefetch: usize,
+    /// How many jobs the buffer may hold beyond the free slots now; adapted by the fetcher
+    /// between `prefetch_min` and `prefetch_max`.
+    pub(crate) prefetch: AtomicUsize,
+    pub(crate) prefetch_min: usize,
+    pub(crate) prefetch_max: usize,
 }
 
 impl QueueSlots {
@@ -93,9 +97,13 @@ impl QueueSlots {
     pub(crate) fn buffered(&self) -> usize {
         self.buffer().len()
     }
+    /// How many jobs the buffer may hold beyond the free slots.
+    pub(crate) fn prefetch(&self) -> usize {
+        self.prefetch.load(Ordering::Relaxed)
+    }
     /// True when the buffer is at most half full: time to claim more.
     pub(crate) fn buffer_low(&self) -> bool {
-        self.buffered() <= self.prefetch / 2
+        self.buffered() <= self.prefetch() / 2
     }
 }
 
