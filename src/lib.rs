@@ -38,3 +38,21 @@ pub mod sea_orm {
     #[doc(inline)]
     pub use tranq_sea_orm::*;
 }
+
+/// Enqueue inside Diesel (sync) transactions, and a [`Store`] over an r2d2 pool of Diesel
+/// connections.
+#[cfg(feature = "diesel")]
+#[cfg_attr(docsrs, doc(cfg(feature = "diesel")))]
+pub mod diesel {
+    #[doc(inline)]
+    pub use tranq_diesel::*;
+}
+
+/// Enqueue inside diesel-async transactions, and a [`Store`] over a bb8 pool of diesel-async
+/// connections.
+#[cfg(feature = "diesel-async")]
+#[cfg_attr(docsrs, doc(cfg(feature = "diesel-async")))]
+pub mod diesel_async {
+    #[doc(inline)]
+    pub use tranq_diesel_async::*;
+}

@@ -1,0 +1,89 @@
+//! Diesel (sync) adapter of tranq: enqueue inside a Diesel transaction, and a [`Store`] over an
+//! r2d2 pool for the worker.
+//!
+//! Semver exempt: use it through `tranq` with the `diesel` feature (and `postgres`).
+//!
+//! - [`Enqueue`]: `MyTask::enqueue_in(conn, args)?` on a `&mut PgConnection` (or a pooled one),
+//!   inside `conn.transaction(|conn| ...)`; exactly one statement per call.
+//! - [`Store`]: `Store::new(pool)` over an `r2d2::Pool<ConnectionManager<PgConnection>>`, for
+//!   `tranq::Worker::builder`. Diesel's calls block, so each runs on tokio's blocking pool.
+//! - Wake-ups: sync Diesel has no notification stream, so a worker over this store only polls
+//!   (its poll interval bounds pickup latency). Use `tranq-diesel-async`, or run the worker
+//!   over another adapter's store, for `LISTEN`/`NOTIFY` wake-ups.
+//! - Schema: [`migrate`] (idempotent, safe from many processes), or [`MIGRATIONS`] with
+//!   `diesel_migrations`.
+//!
+//! ```no_run
+//! # #[cfg(feature = "postgres")]
+//! # mod example {
+//! # use serde::{Deserialize, Serialize};
+//! # #[derive(Serialize, Deserialize)] pub struct Invoice { pub order_id: i64 }
+//! # pub struct SendInvoice;
+//! # impl tranq_core::Task for SendInvoice {
+//! #     type Args = Invoice;
+//! #     const NAME: &'static str = "send_invoice";
+//! #     fn run(_: tranq_core::TaskContext, _: Invoice) -> futures::future::BoxFuture<'static, tranq_core::TaskResult> { Box::pin(async { Ok(None) }) }
+//! # }
+//! use diesel::prelude::*;
+//! use tranq_diesel::Enqueue as _;
+//!
+//! fn place_order(conn: &mut PgConnection) -> QueryResult<()> {
+//!     conn.transaction(|conn| {
+//!         // ... insert the order with Diesel on `conn` ...
+//!         SendInvoice::enqueue_in(conn, Invoice { order_id: 7 })?;
+//!         Ok(())
+//!     }) // the job exists only once this commits
+//! }
+//! # }
+//! # fn main() {}
+//! ```
+
+mod backend;
+mod blocking;
+mod connection;
+mod enqueue;
+mod error;
+mod migrations;
+#[cfg(feature = "postgres")]
+mod pg;
+#[doc(hidden)]
+pub mod shared;
+mod transaction;
+
+pub use backend::DieselBackend;
+pub use connection::{StoreConnection, TranqConnection};
+pub use enqueue::Enqueue;
+pub use error::tranq_error;
+pub use migrations::{MIGRATIONS, Migrations};
+
+use diesel::r2d2::{ConnectionManager, Pool};
+
+/// Marker for the Diesel adapter in [`tranq_core::JobBuilder`]`<T, Diesel>`.
+#[derive(Debug, Clone, Copy)]
+pub struct Diesel;
+
+/// The worker's [`tranq_core::Store`] over an r2d2 pool of `C` connections:
+/// `Store::new(pool)`.
+pub type Store<C> = tranq_core::SqlStore<DieselBackend<C>>;
+
+/// Creates or upgrades tranq's tables in the database behind `pool`. Idempotent, and safe when
+/// several processes run it at once.
+///
+/// ```no_run
+/// # #[cfg(feature = "postgres")]
+/// # async fn example() -> Result<(), Box<dyn std::error::Error>> {
+/// use diesel::r2d2::{ConnectionManager, Pool};
+/// use diesel::PgConnection;
+///
+/// let pool = Pool::new(ConnectionManager::<PgConnection>::new("postgres://localhost/app"))?;
+/// tranq_diesel::migrate(&pool).await?;
+/// let store = tranq_diesel::Store::new(pool);
+/// # let _ = store;
+/// # Ok(()) }
+/// ```
+pub async fn migrate<C: StoreConnection>(
+    pool: &Pool<ConnectionManager<C>>,
+) -> tranq_core::Result<()> {
+    use tranq_core::Store as _;
+    Store::<C>::new(pool.clone()).migrate().await
+}
