@@ -1,6 +1,7 @@
 -- tranq schema, version 1 (MariaDB 10.6+ / MySQL 8.0.13+). Times are UTC, DATETIME(6).
--- MySQL has no partial indexes: the claim index leads with queue and state instead, and unique
--- jobs use a generated column that is NULL once the job is finished.
+-- MySQL has no partial indexes: generated columns stand in for them. `claimable` is 1 for jobs
+-- a worker may claim (NULL otherwise), so the claim walks its index in claim order and locks
+-- only what it takes; `unique_live` is NULL once the job is finished.
 CREATE TABLE IF NOT EXISTS tranq_jobs (
     id               BIGINT       NOT NULL AUTO_INCREMENT PRIMARY KEY,
     state            VARCHAR(16)  NOT NULL DEFAULT 'available',
@@ -18,6 +19,7 @@ CREATE TABLE IF NOT EXISTS tranq_jobs (
     lease_owner      VARCHAR(255) NULL,
     unique_key       VARCHAR(255) NULL,
     unique_live      VARCHAR(255) AS (IF(state IN ('available', 'running', 'retryable'), unique_key, NULL)) STORED,
+    claimable        TINYINT      AS (IF(state IN ('available', 'retryable'), 1, NULL)) STORED,
     args             JSON         NOT NULL,
     errors           JSON         NOT NULL DEFAULT ('[]'),
     tags             JSON         NOT NULL DEFAULT ('[]'),
@@ -27,7 +29,7 @@ CREATE TABLE IF NOT EXISTS tranq_jobs (
         CHECK (state IN ('available', 'running', 'retryable', 'completed', 'discarded', 'cancelled')),
     CONSTRAINT tranq_jobs_queue_check CHECK (CHAR_LENGTH(queue) >= 1),
     CONSTRAINT tranq_jobs_attempts_check CHECK (max_attempts >= 1),
-    KEY tranq_jobs_claim_idx (queue, state, priority, run_at, id),
+    KEY tranq_jobs_claim_idx (queue, claimable, priority, run_at, id),
     KEY tranq_jobs_lease_idx (state, lease_expires_at),
     KEY tranq_jobs_finished_idx (finished_at),
     UNIQUE KEY tranq_jobs_unique_idx (unique_live)

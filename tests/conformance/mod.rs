@@ -11,10 +11,12 @@
 //! (`not_applicable: ...`), never silently passes.
 #![allow(unreachable_pub, dead_code, clippy::unwrap_used, missing_docs)]
 
+pub mod bad_input;
 pub mod databases;
 pub mod enqueue;
 pub mod failures;
 pub mod harness;
+pub mod maintenance;
 pub mod migrate;
 pub mod probe;
 pub mod running;
@@ -49,9 +51,14 @@ macro_rules! suite {
             running::an_expired_lease_is_rescued_and_run_again,
             shutdown::shutdown_waits_for_a_job_in_flight_within_the_grace_period,
             shutdown::shutdown_releases_jobs_still_running_after_the_grace_period,
+            maintenance::one_leader_at_a_time_and_the_lease_moves_when_it_expires,
+            maintenance::the_leader_resigns_at_shutdown_and_another_worker_takes_over,
+            maintenance::the_pruner_deletes_finished_jobs_past_retention_only_on_the_leader,
+            bad_input::a_huge_error_message_is_truncated_and_stored,
         );
         $crate::suite!(@current_thread $harness;
             running::jobs_of_unknown_tasks_are_left_untouched_and_reported,
+            bad_input::a_job_row_edited_into_an_impossible_state_is_reported_and_skipped,
         );
     };
     (@multi $harness:ty; $($module:ident :: $test:ident),* $(,)?) => {

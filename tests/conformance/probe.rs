@@ -35,6 +35,10 @@ pub struct RunningWorker {
 }
 
 impl RunningWorker {
+    /// True until `run_until` returned (a worker must not exit on its own).
+    pub fn is_running(&self) -> bool {
+        !self.handle.is_finished()
+    }
     pub async fn stop(mut self) -> tranq::Result<()> {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());

@@ -74,3 +74,17 @@ pub async fn slow(ctx: TaskContext, args: Sleep) -> Result<(), TaskError> {
 pub async fn gives_up(_ctx: TaskContext, args: Key) -> Result<(), TaskError> {
     Err(TaskError::cancel(format!("nothing to do for {}", args.key)))
 }
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LoudArgs {
+    pub chars: usize,
+}
+
+/// Fails once with an error of `head:`, `chars` two-byte characters and `:tail`.
+#[tranq::task(max_attempts = 1)]
+pub async fn loud(_ctx: TaskContext, args: LoudArgs) -> Result<(), TaskError> {
+    Err(TaskError::retry(format!(
+        "head:{}:tail",
+        "é".repeat(args.chars)
+    )))
+}

@@ -1,30 +1,69 @@
-//! The conformance harness for Diesel (sync) on PostgreSQL, plus helpers for the adapter's own
-//! tests in `tests/diesel_postgres.rs`.
+//! The conformance harness for Diesel (sync), on any database it runs on, and its part of the
+//! Diesel adapters' own tests ([`adapter`]).
 
+use std::marker::PhantomData;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 
 use async_trait::async_trait;
 use diesel::connection::{Instrumentation, InstrumentationEvent, SimpleConnection};
+use diesel::migration::MigrationSource;
 use diesel::prelude::*;
-use diesel::r2d2::{ConnectionManager, Pool};
+use diesel::query_builder::SqlQuery;
+use diesel::query_dsl::methods::LoadQuery;
+use diesel::r2d2::{Builder, ConnectionManager, Pool, PooledConnection};
 use diesel::sql_types::BigInt;
+use diesel_migrations::MigrationHarness;
 use tokio::sync::oneshot;
-use tranq::diesel::{Diesel, Store, tranq_error};
+use tranq::diesel::{Diesel, Enqueue as _, Store, StoreConnection, TranqConnection, tranq_error};
 use tranq::{EnqueueVia, JobId, NewJob};
 
-use crate::conformance::databases::{Database, Postgres};
+use crate::conformance::databases::Database;
+use crate::conformance::tasks::{Note, key};
 use crate::conformance::{End, Enqueued, Harness, OpenTx};
+use adapter::DieselApi;
 
-pub type PgPool = Pool<ConnectionManager<PgConnection>>;
+/// A database the Diesel adapter runs on, with its connection type.
+pub trait DieselDatabase: Database {
+    type Conn: StoreConnection;
+    /// `diesel/<database>`.
+    const PAIR: &'static str;
 
-pub struct DieselPgHarness {
+    /// How the harness builds its pools.
+    fn pool() -> Builder<ConnectionManager<Self::Conn>> {
+        Pool::builder().max_size(8)
+    }
+}
+
+#[cfg(feature = "postgres")]
+impl DieselDatabase for crate::conformance::databases::Postgres {
+    type Conn = PgConnection;
+    const PAIR: &'static str = "diesel/postgres";
+}
+
+#[cfg(feature = "sqlite")]
+impl DieselDatabase for crate::conformance::databases::Sqlite {
+    type Conn = SqliteConnection;
+    const PAIR: &'static str = "diesel/sqlite";
+
+    /// SQLite lets one writer in at a time: the others wait for it.
+    fn pool() -> Builder<ConnectionManager<SqliteConnection>> {
+        Pool::builder()
+            .max_size(8)
+            .connection_customizer(Box::new(tranq::diesel::SqliteSetup::default()))
+    }
+}
+
+type Conn<D> = PooledConnection<ConnectionManager<<D as DieselDatabase>::Conn>>;
+
+pub struct DieselHarness<D: DieselDatabase> {
     handle: String,
     pub url: String,
-    pub pool: PgPool,
+    pub pool: Pool<ConnectionManager<D::Conn>>,
     /// A connection of its own for enqueues, whose statements on tranq_jobs are counted.
-    enqueue_conn: Arc<Mutex<PgConnection>>,
+    enqueue_conn: Arc<Mutex<Conn<D>>>,
     statements: Arc<AtomicUsize>,
+    _db: PhantomData<D>,
 }
 
 /// Counts statements that touch tranq's table.
@@ -38,8 +77,8 @@ fn counter(statements: Arc<AtomicUsize>) -> impl Instrumentation {
     }
 }
 
-fn insert(conn: &mut PgConnection, jobs: Vec<NewJob>) -> QueryResult<Vec<JobId>> {
-    <Diesel as EnqueueVia<&mut PgConnection>>::insert(conn, Ok(jobs), Ok)
+fn insert<C: TranqConnection>(conn: &mut C, jobs: Vec<NewJob>) -> QueryResult<Vec<JobId>> {
+    <Diesel as EnqueueVia<&mut C>>::insert(conn, Ok(jobs), Ok)
 }
 
 /// Why an enqueuing transaction did not commit.
@@ -59,37 +98,50 @@ pub async fn blocking<R: Send + 'static>(f: impl FnOnce() -> R + Send + 'static)
     tokio::task::spawn_blocking(f).await.expect("blocking task")
 }
 
+/// One integer read with plain Diesel, not through the adapter.
+#[derive(QueryableByName)]
+struct Scalar {
+    #[diesel(sql_type = BigInt)]
+    value: i64,
+}
+
 #[async_trait]
-impl Harness for DieselPgHarness {
+impl<D: DieselDatabase> Harness for DieselHarness<D>
+where
+    Conn<D>: TranqConnection,
+    SqlQuery: for<'a> LoadQuery<'a, Conn<D>, Scalar>,
+{
     type Adapter = Diesel;
-    type Store = Store<PgConnection>;
+    type Store = Store<D::Conn>;
 
     fn pair() -> &'static str {
-        "diesel/postgres"
+        D::PAIR
     }
 
     async fn empty(test: &str) -> Self {
-        let (url, handle) = Postgres::create(test).await;
+        let (url, handle) = D::create(test).await;
         let (pool, enqueue_conn) = blocking({
             let url = url.clone();
             move || {
-                let pool = Pool::builder()
-                    .max_size(8)
-                    .build(ConnectionManager::<PgConnection>::new(&url))
+                let pool = D::pool().build(ConnectionManager::new(&url)).expect("pool");
+                let single = D::pool()
+                    .max_size(1)
+                    .build(ConnectionManager::new(&url))
                     .expect("pool");
-                (pool, PgConnection::establish(&url).expect("connect"))
+                (pool, single.get().expect("connect"))
             }
         })
         .await;
         let statements = Arc::new(AtomicUsize::new(0));
         let mut enqueue_conn = enqueue_conn;
         enqueue_conn.set_instrumentation(counter(statements.clone()));
-        DieselPgHarness {
+        DieselHarness {
             handle,
             url,
             pool,
             enqueue_conn: Arc::new(Mutex::new(enqueue_conn)),
             statements,
+            _db: PhantomData,
         }
     }
 
@@ -171,18 +223,19 @@ impl Harness for DieselPgHarness {
 
     async fn scalar(&self, sql: &str) -> i64 {
         let pool = self.pool.clone();
-        let sql = format!("({sql})");
+        let sql = format!("SELECT ({sql}) AS value");
         blocking(move || {
             let mut conn = pool.get().expect("connection");
-            diesel::select(diesel::dsl::sql::<BigInt>(&sql))
-                .get_result::<i64>(&mut conn)
+            diesel::sql_query(sql)
+                .get_result::<Scalar>(&mut conn)
                 .expect("scalar query")
+                .value
         })
         .await
     }
 
     async fn cleanup(self) {
-        let DieselPgHarness {
+        let DieselHarness {
             handle,
             pool,
             enqueue_conn,
@@ -193,6 +246,64 @@ impl Harness for DieselPgHarness {
             drop(pool);
         })
         .await;
-        Postgres::drop(&handle).await;
+        D::drop(&handle).await;
+    }
+}
+
+#[path = "diesel_adapter.rs"]
+pub mod adapter;
+
+#[async_trait]
+impl<D: DieselDatabase> DieselApi for DieselHarness<D>
+where
+    D::Conn: MigrationHarness<<D::Conn as Connection>::Backend>,
+    tranq::diesel::Migrations: MigrationSource<<D::Conn as Connection>::Backend>,
+    DieselHarness<D>: Harness,
+{
+    async fn enqueue_through_the_trait(&self, commit: &str, rollback: &str) -> Vec<JobId> {
+        let pool = self.pool.clone();
+        let (commit, rollback) = (key(commit), key(rollback));
+        blocking(move || {
+            let mut pooled = pool.get().unwrap();
+            let conn: &mut D::Conn = &mut pooled;
+            let rolled_back = conn.transaction::<(), _, _>(|conn| {
+                Note::enqueue_in(conn, rollback.clone())?;
+                Note::enqueue_many_in(conn, vec![rollback])?;
+                Err(diesel::result::Error::RollbackTransaction)
+            });
+            assert!(rolled_back.is_err());
+            conn.transaction::<_, diesel::result::Error, _>(|conn| {
+                let mut ids = vec![Note::enqueue_in(conn, commit.clone())?];
+                ids.extend(Note::enqueue_many_in(conn, vec![commit.clone(); 2])?);
+                Note::options().priority(2).enqueue_in(conn, commit)?;
+                Ok(ids)
+            })
+            .unwrap()
+        })
+        .await
+    }
+
+    async fn enqueue_errors(&self) -> (tranq::Error, tranq::Error) {
+        let pool = self.pool.clone();
+        blocking(move || {
+            let mut pooled = pool.get().unwrap();
+            let conn: &mut D::Conn = &mut pooled;
+            let invalid = Note::options().queue("").enqueue_in(conn, key("x"));
+            let missing = Note::enqueue_in(conn, key("x"));
+            (
+                tranq_error(invalid.unwrap_err()),
+                tranq_error(missing.unwrap_err()),
+            )
+        })
+        .await
+    }
+
+    async fn run_the_migrations_source(&self) -> (Vec<String>, usize) {
+        let url = self.url.clone();
+        blocking(move || {
+            let mut conn = D::Conn::establish(&url).unwrap();
+            adapter::apply_twice(&mut conn, tranq::diesel::MIGRATIONS)
+        })
+        .await
     }
 }

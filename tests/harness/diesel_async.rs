@@ -1,32 +1,93 @@
-//! The conformance harness for diesel-async on PostgreSQL, plus helpers for the adapter's own
-//! tests in `tests/diesel_async_postgres.rs`.
+//! The conformance harness for diesel-async, on any database it runs on, and its part of the
+//! Diesel adapters' own tests ([`adapter`]).
 
+use std::marker::PhantomData;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use async_trait::async_trait;
 use diesel::QueryResult;
+use diesel::QueryableByName;
 use diesel::connection::{Instrumentation, InstrumentationEvent};
+use diesel::migration::MigrationSource;
+use diesel::query_builder::SqlQuery;
 use diesel::sql_types::BigInt;
-use diesel_async::pooled_connection::AsyncDieselConnectionManager;
-use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
+use diesel_async::methods::LoadQuery;
+use diesel_async::pooled_connection::PoolError;
+use diesel_async::{
+    AsyncConnection, AsyncConnectionCore, AsyncMigrationHarness, SimpleAsyncConnection,
+};
+use diesel_migrations::MigrationHarness;
 use futures::future::BoxFuture;
 use tokio::sync::{Mutex, oneshot};
-use tranq::diesel_async::{DieselAsync, Store, tranq_error};
+use tranq::diesel_async::{
+    DieselAsync, Enqueue as _, Manager, Store, StoreConnection, tranq_error,
+};
 use tranq::{EnqueueVia, JobId, NewJob};
 
-use crate::conformance::databases::{Database, Postgres};
+use crate::conformance::databases::Database;
+use crate::conformance::tasks::{Note, key};
 use crate::conformance::{End, Enqueued, Harness, OpenTx};
+use adapter::DieselApi;
 
-pub type PgPool = bb8::Pool<AsyncDieselConnectionManager<AsyncPgConnection>>;
+/// A database the diesel-async adapter runs on, with its connection type.
+pub trait DieselAsyncDatabase: Database {
+    type Conn: StoreConnection;
+    /// `diesel-async/<database>`.
+    const PAIR: &'static str;
 
-pub struct DieselAsyncPgHarness {
+    /// How the harness builds its pools.
+    fn pool() -> bb8::Builder<Manager<Self::Conn>>
+    where
+        Manager<Self::Conn>: bb8::ManageConnection,
+    {
+        bb8::Pool::builder().max_size(8)
+    }
+}
+
+#[cfg(feature = "postgres")]
+impl DieselAsyncDatabase for crate::conformance::databases::Postgres {
+    type Conn = diesel_async::AsyncPgConnection;
+    const PAIR: &'static str = "diesel-async/postgres";
+}
+
+#[cfg(feature = "mysql")]
+impl DieselAsyncDatabase for crate::conformance::databases::MySql {
+    type Conn = diesel_async::AsyncMysqlConnection;
+    const PAIR: &'static str = "diesel-async/mysql";
+}
+
+#[cfg(feature = "sqlite")]
+pub type SqliteConn =
+    diesel_async::sync_connection_wrapper::SyncConnectionWrapper<diesel::SqliteConnection>;
+
+#[cfg(feature = "sqlite")]
+impl DieselAsyncDatabase for crate::conformance::databases::Sqlite {
+    type Conn = SqliteConn;
+    const PAIR: &'static str = "diesel-async/sqlite";
+
+    /// SQLite lets one writer in at a time: the others wait for it.
+    fn pool() -> bb8::Builder<Manager<SqliteConn>> {
+        bb8::Pool::builder()
+            .max_size(8)
+            .connection_customizer(Box::new(tranq::diesel_async::SqliteSetup::default()))
+    }
+}
+
+pub type Pool<D> = bb8::Pool<Manager<<D as DieselAsyncDatabase>::Conn>>;
+type Pooled<D> = bb8::PooledConnection<'static, Manager<<D as DieselAsyncDatabase>::Conn>>;
+
+pub struct DieselAsyncHarness<D: DieselAsyncDatabase>
+where
+    Manager<D::Conn>: bb8::ManageConnection,
+{
     handle: String,
     pub url: String,
-    pub pool: PgPool,
+    pub pool: Pool<D>,
     /// A connection of its own for enqueues, whose statements on tranq_jobs are counted.
-    enqueue_conn: Arc<Mutex<AsyncPgConnection>>,
+    enqueue_conn: Arc<Mutex<Pooled<D>>>,
     statements: Arc<AtomicUsize>,
+    _db: PhantomData<D>,
 }
 
 /// Counts statements that touch tranq's table.
@@ -40,11 +101,11 @@ fn counter(statements: Arc<AtomicUsize>) -> impl Instrumentation {
     }
 }
 
-fn insert(
-    conn: &mut AsyncPgConnection,
+fn insert<C: StoreConnection>(
+    conn: &mut C,
     jobs: Vec<NewJob>,
 ) -> BoxFuture<'_, QueryResult<Vec<JobId>>> {
-    <DieselAsync as EnqueueVia<&mut AsyncPgConnection>>::insert(conn, Ok(jobs), Ok)
+    <DieselAsync as EnqueueVia<&mut C>>::insert(conn, Ok(jobs), Ok)
 }
 
 /// Why an enqueuing transaction did not commit.
@@ -59,31 +120,44 @@ impl From<diesel::result::Error> for NotCommitted {
     }
 }
 
+/// One integer read with plain diesel-async, not through the adapter.
+#[derive(QueryableByName)]
+pub struct Scalar {
+    #[diesel(sql_type = BigInt)]
+    value: i64,
+}
+
 #[async_trait]
-impl Harness for DieselAsyncPgHarness {
+impl<D: DieselAsyncDatabase> Harness for DieselAsyncHarness<D>
+where
+    Manager<D::Conn>: bb8::ManageConnection<Connection = D::Conn, Error = PoolError>,
+    SqlQuery: for<'a> LoadQuery<'a, D::Conn, Scalar>,
+{
     type Adapter = DieselAsync;
-    type Store = Store<AsyncPgConnection>;
+    type Store = Store<D::Conn>;
 
     fn pair() -> &'static str {
-        "diesel-async/postgres"
+        D::PAIR
     }
 
     async fn empty(test: &str) -> Self {
-        let (url, handle) = Postgres::create(test).await;
-        let pool = bb8::Pool::builder()
-            .max_size(8)
-            .build(AsyncDieselConnectionManager::<AsyncPgConnection>::new(&url))
+        let (url, handle) = D::create(test).await;
+        let pool = D::pool().build(Manager::new(&url)).await.expect("pool");
+        let single = D::pool()
+            .max_size(1)
+            .build(Manager::new(&url))
             .await
             .expect("pool");
-        let mut enqueue_conn = AsyncPgConnection::establish(&url).await.expect("connect");
+        let mut enqueue_conn = single.get_owned().await.expect("connect");
         let statements = Arc::new(AtomicUsize::new(0));
         enqueue_conn.set_instrumentation(counter(statements.clone()));
-        DieselAsyncPgHarness {
+        DieselAsyncHarness {
             handle,
             url,
             pool,
             enqueue_conn: Arc::new(Mutex::new(enqueue_conn)),
             statements,
+            _db: PhantomData,
         }
     }
 
@@ -98,7 +172,7 @@ impl Harness for DieselAsyncPgHarness {
     async fn enqueue(&self, jobs: Vec<NewJob>, end: End) -> tranq::Result<Enqueued> {
         let mut conn = self.enqueue_conn.lock().await;
         let before = self.statements.load(Ordering::SeqCst);
-        let result = conn
+        let result = (**conn)
             .transaction::<_, NotCommitted, _>(async move |conn| {
                 let ids = insert(conn, jobs).await?;
                 match end {
@@ -127,7 +201,7 @@ impl Harness for DieselAsyncPgHarness {
         let (commit_tx, commit_rx) = oneshot::channel::<()>();
         let holder = tokio::spawn(async move {
             let mut ids_tx = Some(ids_tx);
-            let result = conn
+            let result = (*conn)
                 .transaction::<_, diesel::result::Error, _>(async |conn| {
                     let ids = insert(conn, jobs).await?;
                     if let Some(tx) = ids_tx.take() {
@@ -165,15 +239,67 @@ impl Harness for DieselAsyncPgHarness {
         // methods such as `AtomicUsize::load` elsewhere in this file.
         use diesel_async::RunQueryDsl;
         let mut conn = self.pool.get().await.expect("connection");
-        diesel::select(diesel::dsl::sql::<BigInt>(&format!("({sql})")))
-            .get_result::<i64>(&mut conn)
+        diesel::sql_query(format!("SELECT ({sql}) AS value"))
+            .get_result::<Scalar>(&mut *conn)
             .await
             .expect("scalar query")
+            .value
     }
 
     async fn cleanup(self) {
         drop(self.pool);
         drop(self.enqueue_conn);
-        Postgres::drop(&self.handle).await;
+        D::drop(&self.handle).await;
+    }
+}
+
+#[path = "diesel_adapter.rs"]
+pub mod adapter;
+
+#[async_trait]
+impl<D: DieselAsyncDatabase> DieselApi for DieselAsyncHarness<D>
+where
+    Manager<D::Conn>: bb8::ManageConnection<Connection = D::Conn, Error = PoolError>,
+    AsyncMigrationHarness<D::Conn>: MigrationHarness<<D::Conn as AsyncConnectionCore>::Backend>,
+    tranq::diesel_async::Migrations: MigrationSource<<D::Conn as AsyncConnectionCore>::Backend>,
+    DieselAsyncHarness<D>: Harness,
+{
+    async fn enqueue_through_the_trait(&self, commit: &str, rollback: &str) -> Vec<JobId> {
+        let (commit, rollback) = (key(commit), key(rollback));
+        let mut pooled = self.pool.get().await.unwrap();
+        let conn: &mut D::Conn = &mut pooled;
+        let rolled_back = conn
+            .transaction::<(), diesel::result::Error, _>(async |conn| {
+                Note::enqueue_in(conn, rollback.clone()).await?;
+                Note::enqueue_many_in(conn, vec![rollback]).await?;
+                Err(diesel::result::Error::RollbackTransaction)
+            })
+            .await;
+        assert!(rolled_back.is_err());
+        conn.transaction::<_, diesel::result::Error, _>(async |conn| {
+            let mut ids = vec![Note::enqueue_in(conn, commit.clone()).await?];
+            ids.extend(Note::enqueue_many_in(conn, vec![commit.clone(); 2]).await?);
+            Note::options().priority(2).enqueue_in(conn, commit).await?;
+            Ok(ids)
+        })
+        .await
+        .unwrap()
+    }
+
+    async fn enqueue_errors(&self) -> (tranq::Error, tranq::Error) {
+        let mut pooled = self.pool.get().await.unwrap();
+        let conn: &mut D::Conn = &mut pooled;
+        let invalid = Note::options().queue("").enqueue_in(conn, key("x")).await;
+        let missing = Note::enqueue_in(conn, key("x")).await;
+        (
+            tranq_error(invalid.unwrap_err()),
+            tranq_error(missing.unwrap_err()),
+        )
+    }
+
+    async fn run_the_migrations_source(&self) -> (Vec<String>, usize) {
+        let conn = D::Conn::establish(&self.url).await.unwrap();
+        let mut harness = AsyncMigrationHarness::new(conn);
+        adapter::apply_twice(&mut harness, tranq::diesel_async::MIGRATIONS)
     }
 }

@@ -18,7 +18,10 @@ mod worker;
 pub use dialect::{ColumnType, Dialect, Query, Row, RowShape, Value};
 pub use error::{Error, Result, redact_url};
 pub use job::{AttemptError, ClaimedJob, JobId, JobInfo, JobState, Lease};
-pub use maintenance::{RESCUE_BATCH, UNKNOWN_TASK_REPORT_INTERVAL};
+pub use maintenance::{
+    DEFAULT_LEADER_TTL, DEFAULT_PRUNE_INTERVAL, DEFAULT_RETENTION, PRUNE_BATCH, RESCUE_BATCH,
+    UNKNOWN_TASK_REPORT_INTERVAL,
+};
 pub use migrate::{Migration, migrations};
 pub use new_job::{
     DEFAULT_MAX_PAYLOAD_BYTES, EnqueueVia, JobBuilder, MAX_QUEUE_NAME_LEN, NewJob, insert_query,
@@ -26,14 +29,15 @@ pub use new_job::{
 };
 pub use registry::{Registration, Registry};
 pub use store::{
-    Backend, ClaimParams, Completion, FailParams, Notifications, SqlStore, Store, Transaction,
+    Backend, ClaimParams, Completion, FailParams, LeaderParams, Notifications, PruneParams,
+    SqlStore, Store, Transaction,
 };
 pub use task::{DEFAULT_MAX_ATTEMPTS, DEFAULT_QUEUE, Task, TaskContext, TaskOptions, TaskResult};
 pub use task_error::TaskError;
 pub use worker::{
     Backoff, DEFAULT_COMPLETION_BATCH, DEFAULT_GRACE_PERIOD, DEFAULT_LEASE, DEFAULT_MAX_PREFETCH,
-    DEFAULT_POLL_INTERVAL, DEFAULT_RESCUE_INTERVAL, MAX_ERROR_MESSAGE_BYTES, Worker, WorkerBuilder,
-    WorkerConfig,
+    DEFAULT_POLL_INTERVAL, DEFAULT_POLL_INTERVAL_WITHOUT_NOTIFY, DEFAULT_RESCUE_INTERVAL,
+    MAX_ERROR_MESSAGE_BYTES, Worker, WorkerBuilder, WorkerConfig,
 };
 
 /// Items the `#[task]` macro expands to. Not public API.

@@ -29,9 +29,18 @@ macro_rules! migrations {
     };
 }
 
-const POSTGRES: &[Migration] = migrations!("postgres": 1 => "0001_create_tranq_jobs");
-const SQLITE: &[Migration] = migrations!("sqlite": 1 => "0001_create_tranq_jobs");
-const MYSQL: &[Migration] = migrations!("mysql": 1 => "0001_create_tranq_jobs");
+const POSTGRES: &[Migration] = migrations!("postgres":
+    1 => "0001_create_tranq_jobs",
+    2 => "0002_create_tranq_leader",
+);
+const SQLITE: &[Migration] = migrations!("sqlite":
+    1 => "0001_create_tranq_jobs",
+    2 => "0002_create_tranq_leader",
+);
+const MYSQL: &[Migration] = migrations!("mysql":
+    1 => "0001_create_tranq_jobs",
+    2 => "0002_create_tranq_leader",
+);
 
 /// The migrations of a dialect, oldest first. Use these to apply tranq's schema with your own
 /// migration tool.

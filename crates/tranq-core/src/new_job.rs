@@ -21,7 +21,7 @@ pub const MAX_QUEUE_NAME_LEN: usize = 128;
 pub struct NewJob {
     queue: String,
     task: &'static str,
-    args: serde_json::Value,
+    args: Box<serde_json::value::RawValue>,
     priority: i16,
     run_at_us: Option<i64>,
     delay_us: i64,
@@ -135,21 +135,19 @@ impl<T: Task, A> JobBuilder<T, A> {
     pub fn build(&self, args: &T::Args) -> Result<NewJob> {
         let queue = self.queue.as_deref().unwrap_or(T::OPTIONS.queue_name());
         validate_queue(queue)?;
-        let text = serde_json::to_string(args).map_err(|source| Error::Serialize {
+        // Serialised once, kept as raw JSON text and embedded as is in the insert's batch.
+        let args = serde_json::value::to_raw_value(args).map_err(|source| Error::Serialize {
             task: T::NAME,
             source,
         })?;
-        if text.len() > self.max_payload_bytes {
+        let size = args.get().len();
+        if size > self.max_payload_bytes {
             return Err(Error::PayloadTooLarge {
                 task: T::NAME,
-                size: text.len(),
+                size,
                 limit: self.max_payload_bytes,
             });
         }
-        let args = serde_json::from_str(&text).map_err(|source| Error::Serialize {
-            task: T::NAME,
-            source,
-        })?;
         Ok(NewJob {
             queue: queue.to_owned(),
             task: T::NAME,

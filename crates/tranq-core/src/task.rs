@@ -118,6 +118,7 @@ pub struct TaskContext {
     pub(crate) queue: String,
     pub(crate) attempt: u32,
     pub(crate) max_attempts: u32,
+    pub(crate) lease_token: i64,
     pub(crate) shutdown: CancellationToken,
 }
 
@@ -135,6 +136,7 @@ impl TaskContext {
             queue: DEFAULT_QUEUE.into(),
             attempt,
             max_attempts: DEFAULT_MAX_ATTEMPTS,
+            lease_token: 0,
             shutdown: CancellationToken::new(),
         }
     }
@@ -157,6 +159,12 @@ impl TaskContext {
     /// Attempts allowed in all.
     pub fn max_attempts(&self) -> u32 {
         self.max_attempts
+    }
+    /// The fencing token of this attempt's claim: every claim of the job gets a larger one, and
+    /// the job's outcome is stored only while it is current. Pass it along with the job id to
+    /// systems that should reject writes from a runner whose lease has expired.
+    pub fn lease_token(&self) -> i64 {
+        self.lease_token
     }
     /// True once the worker has been asked to shut down: long tasks may stop early and return
     /// [`TaskError::snooze`] to be picked up again.

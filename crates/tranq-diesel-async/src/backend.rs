@@ -1,13 +1,11 @@
 //! [`Backend`] over a bb8 pool of diesel-async connections.
 
 use async_trait::async_trait;
-use diesel_async::AsyncConnection;
-use diesel_async::TransactionManager;
 use diesel_async::pooled_connection::PoolError;
 use tranq_core::{Backend, Dialect, Error, Notifications, Query, Result, Row, Transaction};
 
 use crate::transaction::AsyncDieselTransaction;
-use crate::{Manager, StoreConnection, TranqAsyncConnection};
+use crate::{Manager, StoreConnection};
 
 /// A bb8 pool of diesel-async connections that tranq's [`SqlStore`](tranq_core::SqlStore) runs
 /// queries on.
@@ -86,7 +84,7 @@ where
 
     async fn begin(&self) -> Result<Box<dyn Transaction>> {
         let mut conn = self.pool.get_owned().await.map_err(Error::database)?;
-        <C as AsyncConnection>::TransactionManager::begin_transaction(&mut *conn)
+        conn.begin_store_transaction()
             .await
             .map_err(Error::database)?;
         Ok(Box::new(AsyncDieselTransaction::<C>::new(conn)))

@@ -1,16 +1,22 @@
 //! diesel-async adapter of tranq: enqueue inside a diesel-async transaction, and a [`Store`]
 //! over a bb8 pool for the worker.
 //!
-//! Semver exempt: use it through `tranq` with the `diesel-async` feature (and `postgres`).
+//! Semver exempt: use it through `tranq` with the `diesel-async` feature and a database
+//! feature: `postgres` (`AsyncPgConnection`), `mysql` (`AsyncMysqlConnection`, MariaDB 10.6+)
+//! or `sqlite` (`SyncConnectionWrapper<SqliteConnection>`, SQLite bundled).
 //!
-//! - [`Enqueue`]: `MyTask::enqueue_in(conn, args).await?` on a `&mut AsyncPgConnection` (or a
-//!   bb8-pooled one), inside `conn.transaction(async move |conn| ...)`; exactly one statement
-//!   per call.
-//! - [`Store`]: `Store::new(pool)` over a `bb8::Pool<AsyncDieselConnectionManager<AsyncPgConnection>>`,
-//!   for `tranq::Worker::builder`.
+//! - [`Enqueue`]: `MyTask::enqueue_in(conn, args).await?` on a `&mut AsyncPgConnection` (or
+//!   one of the other two, or a bb8-pooled one), inside
+//!   `conn.transaction(async move |conn| ...)`; exactly one statement per call.
+//! - [`Store`]: `Store::new(pool)` over a `bb8::Pool<AsyncDieselConnectionManager<AsyncPgConnection>>`
+//!   (or of the other two), for `tranq::Worker::builder`.
 //! - Wake-ups: on Postgres the store listens for `NOTIFY` on a dedicated connection (outside the
 //!   pool) through diesel-async's notification stream, so idle workers start committed jobs at
-//!   once; polling remains the correctness path.
+//!   once; polling remains the correctness path, and the only one on MariaDB and SQLite.
+//! - SQLite: give the pool a few connections and `SqliteSetup` (busy timeout, WAL), so that
+//!   writers wait for each other instead of failing with "database is locked", and run on
+//!   tokio's multi-thread runtime: diesel-async's `SyncConnectionWrapper` panics when one of its
+//!   calls is cancelled on a current-thread runtime.
 //! - Schema: [`migrate`] (idempotent, safe from many processes), or [`MIGRATIONS`] with
 //!   `diesel_migrations` (through diesel-async's `AsyncMigrationHarness`).
 //!
@@ -43,13 +49,19 @@
 mod backend;
 mod connection;
 mod enqueue;
+#[cfg(feature = "mysql")]
+mod mysql;
 #[cfg(feature = "postgres")]
 mod pg;
+#[cfg(feature = "sqlite")]
+mod sqlite;
 mod transaction;
 
 pub use backend::AsyncDieselBackend;
 pub use connection::{Manager, StoreConnection, TranqAsyncConnection};
 pub use enqueue::Enqueue;
+#[cfg(feature = "sqlite")]
+pub use sqlite::SqliteSetup;
 pub use tranq_diesel::{MIGRATIONS, Migrations, tranq_error};
 
 use diesel_async::pooled_connection::PoolError;

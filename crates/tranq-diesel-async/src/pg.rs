@@ -1,64 +1,14 @@
-//! PostgreSQL through diesel-async's `AsyncPgConnection` (tokio-postgres).
+//! PostgreSQL through diesel-async's `AsyncPgConnection` (tokio-postgres): the one database
+//! that pushes wake-ups.
 
 use std::pin::pin;
 
-use diesel::QueryResult;
-use diesel::QueryableByName;
-use diesel::pg::Pg;
-use diesel::query_builder::{BoxedSqlQuery, SqlQuery};
-use diesel_async::{AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
-use futures::future::{self, BoxFuture};
+use diesel_async::{AsyncPgConnection, SimpleAsyncConnection};
+use futures::future::BoxFuture;
 use futures::{FutureExt, StreamExt};
-use tranq_core::{Dialect, Error, Notifications, Query, Result, Row};
-use tranq_diesel::shared::{LoadRows, Shape, Shaped, bind, by_shape, unknown_shape};
+use tranq_core::{Error, Notifications, Result};
 
-use crate::{Manager, StoreConnection, TranqAsyncConnection};
-
-impl TranqAsyncConnection for AsyncPgConnection {
-    const DIALECT: Dialect = Dialect::Postgres;
-
-    fn tranq_execute<'a>(&'a mut self, query: &'a Query) -> BoxFuture<'a, QueryResult<u64>> {
-        let q = bind::<Pg>(query);
-        async move {
-            let n = q.execute(self).await?;
-            Ok(u64::try_from(n).unwrap_or(u64::MAX))
-        }
-        .boxed()
-    }
-
-    fn tranq_fetch<'a>(&'a mut self, query: &'a Query) -> BoxFuture<'a, QueryResult<Vec<Row>>> {
-        let load = Load {
-            conn: self,
-            query: bind::<Pg>(query),
-        };
-        by_shape(query.shape, load)
-            .unwrap_or_else(|| future::ready(Err(unknown_shape(query.shape))).boxed())
-    }
-}
-
-struct Load<'a> {
-    conn: &'a mut AsyncPgConnection,
-    query: BoxedSqlQuery<'static, Pg, SqlQuery>,
-}
-
-impl<'a> LoadRows<Pg> for Load<'a> {
-    type Output = BoxFuture<'a, QueryResult<Vec<Row>>>;
-
-    fn load<S: Shape>(self) -> Self::Output
-    where
-        Shaped<S>: QueryableByName<Pg>,
-    {
-        async move {
-            let rows: Vec<Shaped<S>> = self.query.load(self.conn).await?;
-            Ok(rows.into_iter().map(Into::into).collect())
-        }
-        .boxed()
-    }
-
-    fn nothing(self) -> Self::Output {
-        async move { self.query.execute(self.conn).await.map(|_| Vec::new()) }.boxed()
-    }
-}
+use crate::{Manager, StoreConnection};
 
 impl StoreConnection for AsyncPgConnection {
     /// `LISTEN` on a dedicated connection (outside the pool), read through diesel-async's

@@ -1,11 +1,12 @@
-//! A transaction held on one pooled connection across awaits (used by migrations).
+//! A transaction held on one pooled connection across awaits (used by migrations, and on MySQL
+//! by claims and batch updates, which have no `UPDATE ... RETURNING`).
 
 use async_trait::async_trait;
 use diesel_async::pooled_connection::PoolError;
 use diesel_async::{AsyncConnection, TransactionManager};
 use tranq_core::{Error, Query, Result, Row, Transaction};
 
-use crate::{Manager, StoreConnection, TranqAsyncConnection};
+use crate::{Manager, StoreConnection};
 
 /// An open transaction on a connection taken out of the pool.
 ///

@@ -1,7 +1,6 @@
 //! [`Backend`] over an r2d2 pool of Diesel connections.
 
 use async_trait::async_trait;
-use diesel::connection::{Connection, TransactionManager};
 use diesel::r2d2::{ConnectionManager, Pool};
 use tranq_core::{Backend, Dialect, Error, Notifications, Query, Result, Row, Transaction};
 
@@ -80,8 +79,7 @@ impl<C: StoreConnection> Backend for DieselBackend<C> {
         let pool = self.pool.clone();
         let conn = blocking(move || {
             let mut conn = pool.get().map_err(Error::database)?;
-            <C as Connection>::TransactionManager::begin_transaction(&mut *conn)
-                .map_err(Error::database)?;
+            conn.begin_store_transaction().map_err(Error::database)?;
             Ok(conn)
         })
         .await?;

@@ -1,11 +1,19 @@
-//! What tranq needs of a Diesel connection type: one impl per database.
+//! What tranq needs of a Diesel connection: any connection (or pooled one) to a database tranq
+//! speaks, the SQL and the row types coming from its [`TranqBackend`].
 
-use diesel::QueryResult;
-use diesel::r2d2::{ConnectionManager, PooledConnection, R2D2Connection};
+use diesel::connection::{AnsiTransactionManager, Connection, LoadConnection};
+use diesel::query_builder::QueryFragment;
+use diesel::r2d2::R2D2Connection;
+use diesel::{QueryResult, QueryableByName, RunQueryDsl};
 use tranq_core::{Dialect, Query, Row};
 
+use crate::shared::{
+    Bound, LoadRows, Shape, Shaped, SqlBackend, SyncBackend, TranqBackend, unknown_shape,
+};
+
 /// A Diesel connection tranq can enqueue on and run its queries over: `PgConnection` (feature
-/// `postgres`) and a pooled one (`PooledConnection<ConnectionManager<PgConnection>>`).
+/// `postgres`), `SqliteConnection` (`sqlite`), and a pooled one
+/// (`PooledConnection<ConnectionManager<_>>`).
 ///
 /// Not for users to implement.
 pub trait TranqConnection: Send {
@@ -17,20 +25,69 @@ pub trait TranqConnection: Send {
     fn tranq_fetch(&mut self, query: &Query) -> QueryResult<Vec<Row>>;
 }
 
-impl<C> TranqConnection for PooledConnection<ConnectionManager<C>>
+impl<C> TranqConnection for C
 where
-    C: TranqConnection + R2D2Connection + 'static,
+    C: Connection + LoadConnection + Send,
+    C::Backend: SyncBackend,
+    Bound<C::Backend>: QueryFragment<C::Backend>,
 {
-    const DIALECT: Dialect = C::DIALECT;
+    const DIALECT: Dialect = <C::Backend as TranqBackend>::DIALECT;
+
     fn tranq_execute(&mut self, query: &Query) -> QueryResult<u64> {
-        (**self).tranq_execute(query)
+        let n = C::Backend::bind(query).execute(self)?;
+        Ok(u64::try_from(n).unwrap_or(u64::MAX))
     }
+
     fn tranq_fetch(&mut self, query: &Query) -> QueryResult<Vec<Row>> {
-        (**self).tranq_fetch(query)
+        let load = Load {
+            conn: self,
+            query: C::Backend::bind(query),
+        };
+        C::Backend::by_shape(query.shape, load).unwrap_or_else(|| Err(unknown_shape(query.shape)))
+    }
+}
+
+/// One bound query about to run on `conn`.
+struct Load<'a, C: Connection> {
+    conn: &'a mut C,
+    query: Bound<C::Backend>,
+}
+
+impl<C> LoadRows<C::Backend> for Load<'_, C>
+where
+    C: Connection + LoadConnection,
+    C::Backend: SqlBackend,
+    Bound<C::Backend>: QueryFragment<C::Backend>,
+{
+    type Output = QueryResult<Vec<Row>>;
+
+    fn load<S: Shape>(self) -> Self::Output
+    where
+        Shaped<S>: QueryableByName<C::Backend>,
+    {
+        let rows = self.query.load::<Shaped<S>>(self.conn)?;
+        Ok(rows.into_iter().map(Into::into).collect())
+    }
+
+    fn nothing(self) -> Self::Output {
+        self.query.execute(self.conn).map(|_| Vec::new())
     }
 }
 
 /// A connection type an r2d2 pool of which can back a [`Store`](crate::Store).
-pub trait StoreConnection: TranqConnection + R2D2Connection + 'static {}
+pub trait StoreConnection: TranqConnection + R2D2Connection + 'static {
+    /// Begins a transaction of the store's own, as the backend wants it
+    /// ([`TranqBackend::BEGIN`]).
+    fn begin_store_transaction(&mut self) -> QueryResult<()>;
+}
 
-impl<C: TranqConnection + R2D2Connection + 'static> StoreConnection for C {}
+impl<C> StoreConnection for C
+where
+    C: TranqConnection + R2D2Connection + Connection<TransactionManager = AnsiTransactionManager>,
+    C: 'static,
+    C::Backend: TranqBackend,
+{
+    fn begin_store_transaction(&mut self) -> QueryResult<()> {
+        AnsiTransactionManager::begin_transaction_sql(self, <C::Backend as TranqBackend>::BEGIN)
+    }
+}

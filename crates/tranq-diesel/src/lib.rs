@@ -1,15 +1,23 @@
 //! Diesel (sync) adapter of tranq: enqueue inside a Diesel transaction, and a [`Store`] over an
 //! r2d2 pool for the worker.
 //!
-//! Semver exempt: use it through `tranq` with the `diesel` feature (and `postgres`).
+//! Semver exempt: use it through `tranq` with the `diesel` feature and a database feature:
+//! `postgres` (`PgConnection`, links libpq) or `sqlite` (`SqliteConnection`, SQLite bundled).
+//! MariaDB is not supported by sync Diesel yet: Diesel's MySQL client reads a statement's
+//! result columns before running it, and MariaDB announces those of `INSERT ... RETURNING`
+//! only once it ran, so the enqueue cannot read its ids back. Use `tranq-diesel-async` there.
 //!
-//! - [`Enqueue`]: `MyTask::enqueue_in(conn, args)?` on a `&mut PgConnection` (or a pooled one),
-//!   inside `conn.transaction(|conn| ...)`; exactly one statement per call.
-//! - [`Store`]: `Store::new(pool)` over an `r2d2::Pool<ConnectionManager<PgConnection>>`, for
-//!   `tranq::Worker::builder`. Diesel's calls block, so each runs on tokio's blocking pool.
+//! - [`Enqueue`]: `MyTask::enqueue_in(conn, args)?` on a `&mut PgConnection` (or a
+//!   `SqliteConnection`, or a pooled one), inside `conn.transaction(|conn| ...)`; exactly one
+//!   statement per call.
+//! - [`Store`]: `Store::new(pool)` over an `r2d2::Pool<ConnectionManager<PgConnection>>` (or
+//!   of `SqliteConnection`s), for `tranq::Worker::builder`. Diesel's calls block, so each runs
+//!   on tokio's blocking pool.
+//! - SQLite: give the pool a few connections and `SqliteSetup` (busy timeout, WAL), so that
+//!   writers wait for each other instead of failing with "database is locked".
 //! - Wake-ups: sync Diesel has no notification stream, so a worker over this store only polls
-//!   (its poll interval bounds pickup latency). Use `tranq-diesel-async`, or run the worker
-//!   over another adapter's store, for `LISTEN`/`NOTIFY` wake-ups.
+//!   (its poll interval bounds pickup latency). Use `tranq-diesel-async` on PostgreSQL, or run
+//!   the worker over another adapter's store, for `LISTEN`/`NOTIFY` wake-ups.
 //! - Schema: [`migrate`] (idempotent, safe from many processes), or [`MIGRATIONS`] with
 //!   `diesel_migrations`.
 //!
@@ -44,10 +52,10 @@ mod connection;
 mod enqueue;
 mod error;
 mod migrations;
-#[cfg(feature = "postgres")]
-mod pg;
 #[doc(hidden)]
 pub mod shared;
+#[cfg(feature = "sqlite")]
+mod sqlite;
 mod transaction;
 
 pub use backend::DieselBackend;
@@ -55,6 +63,8 @@ pub use connection::{StoreConnection, TranqConnection};
 pub use enqueue::Enqueue;
 pub use error::tranq_error;
 pub use migrations::{MIGRATIONS, Migrations};
+#[cfg(feature = "sqlite")]
+pub use sqlite::SqliteSetup;
 
 use diesel::r2d2::{ConnectionManager, Pool};
 

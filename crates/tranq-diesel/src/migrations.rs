@@ -8,6 +8,8 @@ use diesel::connection::BoxableConnection;
 use diesel::migration::{Migration, MigrationMetadata, MigrationName, MigrationVersion};
 use tranq_core::Dialect;
 
+use crate::shared::TranqBackend;
+
 /// tranq's schema as a [`MigrationSource`](diesel::migration::MigrationSource), for applying it with `diesel_migrations` next to
 /// your own migrations: `conn.run_pending_migrations(MIGRATIONS)`.
 ///
@@ -34,14 +36,12 @@ pub struct Migrations;
 pub const MIGRATIONS: Migrations = Migrations;
 
 /// One of tranq's migrations as Diesel sees it.
-#[cfg_attr(not(feature = "postgres-backend"), allow(dead_code))]
 struct TranqMigration {
     migration: tranq_core::Migration,
     version: String,
 }
 
 impl TranqMigration {
-    #[cfg_attr(not(feature = "postgres-backend"), allow(dead_code))]
     fn all<DB: Backend>(dialect: Dialect) -> Vec<Box<dyn Migration<DB>>> {
         tranq_core::migrations(dialect)
             .iter()
@@ -89,10 +89,9 @@ impl fmt::Display for TranqMigration {
     }
 }
 
-#[cfg(feature = "postgres-backend")]
-impl diesel::migration::MigrationSource<diesel::pg::Pg> for Migrations {
-    fn migrations(&self) -> diesel::migration::Result<Vec<Box<dyn Migration<diesel::pg::Pg>>>> {
-        Ok(TranqMigration::all(Dialect::Postgres))
+impl<DB: TranqBackend> diesel::migration::MigrationSource<DB> for Migrations {
+    fn migrations(&self) -> diesel::migration::Result<Vec<Box<dyn Migration<DB>>>> {
+        Ok(TranqMigration::all(DB::DIALECT))
     }
 }
 

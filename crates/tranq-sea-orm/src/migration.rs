@@ -32,7 +32,7 @@ pub struct TranqMigration {
 ///         all
 ///     }
 /// }
-/// assert_eq!(Migrator::migrations().len(), 1);
+/// assert_eq!(Migrator::migrations().len(), 2);
 /// ```
 pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
     // Every dialect has the same versions; the SQL is chosen when the migration runs.

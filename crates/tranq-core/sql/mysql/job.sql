@@ -2,6 +2,9 @@
 -- update that reports its rows is three queries in one short transaction, run by the store:
 -- `<name>_select` locks the ids (same parameters), `<name>` updates them (the ids arrive as one
 -- more parameter, a JSON array), and `<name>_fetch` (when the rows are wanted) reads them back.
+-- Rows are always reached by joining JSON_TABLE to the primary key: an `id IN (subquery)` in an
+-- UPDATE is not turned into a join, scans the table and, under REPEATABLE READ, locks every row
+-- it reads (deadlocks between claims and completions).
 
 -- name: job_insert
 -- MariaDB returns the ids; the JSON array is unpacked by JSON_TABLE.
@@ -26,9 +29,11 @@ RETURNING id
 
 -- name: job_claim_select
 -- $1 queue, $2 task names (JSON array), $3 how many.
+-- `claimable` (1 for available and retryable, else NULL) makes the index walk in claim order,
+-- so InnoDB reads and locks only the rows it returns, not every runnable row of the queue.
 SELECT id FROM tranq_jobs
 WHERE queue = $1
-  AND state IN ('available', 'retryable')
+  AND claimable = 1
   AND run_at <= UTC_TIMESTAMP(6)
   AND task IN (SELECT t.name FROM JSON_TABLE($2, '$[*]' COLUMNS (name VARCHAR(255) PATH '$')) AS t)
 ORDER BY priority, run_at, id
@@ -37,21 +42,21 @@ FOR UPDATE SKIP LOCKED
 
 -- name: job_claim
 -- $4 worker id, $5 lease in ms, $6 the ids locked by job_claim_select.
-UPDATE tranq_jobs
-SET state = 'running',
-    attempt = attempt + 1,
-    attempted_at = UTC_TIMESTAMP(6),
-    lease_owner = $4,
-    lease_token = lease_token + 1,
-    lease_expires_at = TIMESTAMPADD(MICROSECOND, $5 * 1000, UTC_TIMESTAMP(6))
-WHERE id IN (SELECT c.id FROM JSON_TABLE($6, '$[*]' COLUMNS (id BIGINT PATH '$')) AS c)
+UPDATE tranq_jobs AS j
+JOIN JSON_TABLE($6, '$[*]' COLUMNS (id BIGINT PATH '$')) AS c ON j.id = c.id
+SET j.state = 'running',
+    j.attempt = j.attempt + 1,
+    j.attempted_at = UTC_TIMESTAMP(6),
+    j.lease_owner = $4,
+    j.lease_token = j.lease_token + 1,
+    j.lease_expires_at = TIMESTAMPADD(MICROSECOND, $5 * 1000, UTC_TIMESTAMP(6))
 
 -- name: job_claim_fetch
-SELECT id, task, queue, args, CAST(attempt AS SIGNED) AS attempt,
-       CAST(max_attempts AS SIGNED) AS max_attempts, lease_token,
-       CAST(priority AS SIGNED) AS priority
-FROM tranq_jobs
-WHERE id IN (SELECT c.id FROM JSON_TABLE($6, '$[*]' COLUMNS (id BIGINT PATH '$')) AS c)
+SELECT j.id, j.task, j.queue, j.args, CAST(j.attempt AS SIGNED) AS attempt,
+       CAST(j.max_attempts AS SIGNED) AS max_attempts, j.lease_token,
+       CAST(j.priority AS SIGNED) AS priority
+FROM JSON_TABLE($6, '$[*]' COLUMNS (id BIGINT PATH '$')) AS c
+JOIN tranq_jobs AS j ON j.id = c.id
 
 -- name: job_complete_many_select
 SELECT j.id FROM tranq_jobs AS j
@@ -65,9 +70,9 @@ FOR UPDATE
 UPDATE tranq_jobs AS j
 JOIN JSON_TABLE($1, '$[*]' COLUMNS (id BIGINT PATH '$.id', result JSON PATH '$.result')) AS c
   ON j.id = c.id
+JOIN JSON_TABLE($2, '$[*]' COLUMNS (id BIGINT PATH '$')) AS l ON l.id = j.id
 SET j.state = 'completed', j.finished_at = UTC_TIMESTAMP(6), j.result = c.result,
     j.lease_owner = NULL, j.lease_expires_at = NULL
-WHERE j.id IN (SELECT l.id FROM JSON_TABLE($2, '$[*]' COLUMNS (id BIGINT PATH '$')) AS l)
 
 -- name: job_complete_delete_many_select
 SELECT j.id FROM tranq_jobs AS j
@@ -78,8 +83,8 @@ FOR UPDATE
 
 -- name: job_complete_delete_many
 -- Same input as job_complete_many; the row of a completed job is deleted at once.
-DELETE FROM tranq_jobs
-WHERE id IN (SELECT l.id FROM JSON_TABLE($2, '$[*]' COLUMNS (id BIGINT PATH '$')) AS l)
+DELETE j FROM tranq_jobs AS j
+JOIN JSON_TABLE($2, '$[*]' COLUMNS (id BIGINT PATH '$')) AS l ON l.id = j.id
 
 -- name: job_fail
 -- $1 id, $2 token, $3 next state, $4 delay ms, $5 attempts given back, $6 error or NULL.
@@ -106,10 +111,10 @@ WHERE j.state = 'running'
 FOR UPDATE
 
 -- name: job_release_many
-UPDATE tranq_jobs
-SET state = 'available', attempt = GREATEST(attempt - 1, 0),
-    lease_owner = NULL, lease_expires_at = NULL
-WHERE id IN (SELECT l.id FROM JSON_TABLE($2, '$[*]' COLUMNS (id BIGINT PATH '$')) AS l)
+UPDATE tranq_jobs AS j
+JOIN JSON_TABLE($2, '$[*]' COLUMNS (id BIGINT PATH '$')) AS l ON l.id = j.id
+SET j.state = 'available', j.attempt = GREATEST(j.attempt - 1, 0),
+    j.lease_owner = NULL, j.lease_expires_at = NULL
 
 -- name: job_heartbeat_many_select
 SELECT j.id FROM tranq_jobs AS j
@@ -120,28 +125,31 @@ FOR UPDATE
 
 -- name: job_heartbeat_many
 -- $2 lease in ms, $3 the ids locked by job_heartbeat_many_select.
-UPDATE tranq_jobs
-SET lease_expires_at = TIMESTAMPADD(MICROSECOND, $2 * 1000, UTC_TIMESTAMP(6))
-WHERE id IN (SELECT l.id FROM JSON_TABLE($3, '$[*]' COLUMNS (id BIGINT PATH '$')) AS l)
+UPDATE tranq_jobs AS j
+JOIN JSON_TABLE($3, '$[*]' COLUMNS (id BIGINT PATH '$')) AS l ON l.id = j.id
+SET j.lease_expires_at = TIMESTAMPADD(MICROSECOND, $2 * 1000, UTC_TIMESTAMP(6))
 
 -- name: job_rescue_expired_select
+-- A running row without a lease expiry (impossible unless edited by hand) counts as expired.
 SELECT id FROM tranq_jobs
-WHERE state = 'running' AND lease_expires_at < UTC_TIMESTAMP(6)
+WHERE state = 'running' AND (lease_expires_at < UTC_TIMESTAMP(6) OR lease_expires_at IS NULL)
 ORDER BY lease_expires_at
 LIMIT $1
 FOR UPDATE SKIP LOCKED
 
 -- name: job_rescue_expired
 -- $2 the ids locked by job_rescue_expired_select.
-UPDATE tranq_jobs
-SET errors = JSON_ARRAY_APPEND(errors, '$', JSON_OBJECT(
-        'attempt', attempt,
+UPDATE tranq_jobs AS j
+JOIN JSON_TABLE($2, '$[*]' COLUMNS (id BIGINT PATH '$')) AS l ON l.id = j.id
+SET j.errors = JSON_ARRAY_APPEND(j.errors, '$', JSON_OBJECT(
+        'attempt', j.attempt,
         'at', DATE_FORMAT(UTC_TIMESTAMP(6), '%Y-%m-%dT%H:%i:%s.%fZ'),
-        'message', 'lease expired: the worker running this attempt stopped (crash or lost connection)')),
-    finished_at = CASE WHEN attempt >= max_attempts THEN UTC_TIMESTAMP(6) END,
-    state = CASE WHEN attempt >= max_attempts THEN 'discarded' ELSE 'retryable' END,
-    lease_owner = NULL, lease_expires_at = NULL
-WHERE id IN (SELECT l.id FROM JSON_TABLE($2, '$[*]' COLUMNS (id BIGINT PATH '$')) AS l)
+        'message', CASE WHEN j.lease_expires_at IS NULL
+                        THEN 'lease expired: the job was running without a lease expiry (a row edited by hand?)'
+                        ELSE 'lease expired: the worker running this attempt stopped (crash or lost connection)' END)),
+    j.finished_at = CASE WHEN j.attempt >= j.max_attempts THEN UTC_TIMESTAMP(6) END,
+    j.state = CASE WHEN j.attempt >= j.max_attempts THEN 'discarded' ELSE 'retryable' END,
+    j.lease_owner = NULL, j.lease_expires_at = NULL
 
 -- name: job_unknown_tasks
 SELECT task, COUNT(*) AS count

@@ -148,17 +148,20 @@ WHERE j.id = c.id AND j.lease_token = c.token AND j.state = 'running'
 RETURNING j.id
 
 -- name: job_rescue_expired
--- Jobs whose worker stopped heartbeating: retry them, or discard when attempts are used up.
+-- Jobs whose worker stopped heartbeating: retry them, or discard when attempts are used up. A
+-- running row without a lease expiry (impossible unless edited by hand) counts as expired.
 UPDATE tranq_jobs
 SET state = CASE WHEN attempt >= max_attempts THEN 'discarded' ELSE 'retryable' END,
     finished_at = CASE WHEN attempt >= max_attempts THEN now() END,
     errors = errors || jsonb_build_array(jsonb_build_object(
         'attempt', attempt, 'at', now(),
-        'message', 'lease expired: the worker running this attempt stopped (crash or lost connection)')),
+        'message', CASE WHEN lease_expires_at IS NULL
+                        THEN 'lease expired: the job was running without a lease expiry (a row edited by hand?)'
+                        ELSE 'lease expired: the worker running this attempt stopped (crash or lost connection)' END)),
     lease_owner = NULL, lease_expires_at = NULL
 WHERE id IN (
     SELECT id FROM tranq_jobs
-    WHERE state = 'running' AND lease_expires_at < now()
+    WHERE state = 'running' AND (lease_expires_at < now() OR lease_expires_at IS NULL)
     ORDER BY lease_expires_at
     LIMIT $1::bigint
     FOR UPDATE SKIP LOCKED

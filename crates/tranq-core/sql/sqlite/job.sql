@@ -13,7 +13,9 @@ RETURNING id
 
 -- name: job_claim
 -- $1 queue, $2 task names (JSON array), $3 how many, $4 worker id, $5 lease in ms.
--- Writers are serialised by SQLite itself: no SKIP LOCKED needed.
+-- Writers are serialised by SQLite itself: no SKIP LOCKED needed. Columns a hand edit may have
+-- left as text are read as integers, so that one odd row cannot fail the whole batch (the store
+-- then sets aside a row whose values are impossible).
 UPDATE tranq_jobs
 SET state = 'running',
     attempt = attempt + 1,
@@ -30,18 +32,22 @@ WHERE id IN (
     ORDER BY priority, run_at, id
     LIMIT $3
 )
-RETURNING id, task, queue, args, attempt, max_attempts, lease_token, priority
+RETURNING id, task, queue, args, attempt, CAST(max_attempts AS INTEGER) AS max_attempts,
+          lease_token, CAST(priority AS INTEGER) AS priority
 
 -- name: job_complete_many
+-- The batch is unpacked once into a materialised table (SQLite indexes it for the lookups);
+-- an UPDATE ... FROM json_each here was planned as a scan of tranq_jobs per batch row.
+WITH c(id, token, result) AS MATERIALIZED (
+    SELECT value ->> '$.id', value ->> '$.token', value -> '$.result' FROM json_each($1)
+)
 UPDATE tranq_jobs
 SET state = 'completed',
     finished_at = CAST(unixepoch('subsec') * 1000000 AS INTEGER),
-    result = c.value -> '$.result',
+    result = (SELECT c.result FROM c WHERE c.id = tranq_jobs.id),
     lease_owner = NULL, lease_expires_at = NULL
-FROM json_each($1) AS c
-WHERE tranq_jobs.id = c.value ->> '$.id'
-  AND tranq_jobs.lease_token = c.value ->> '$.token'
-  AND tranq_jobs.state = 'running'
+WHERE state = 'running'
+  AND (id, lease_token) IN (SELECT id, token FROM c)
 RETURNING id
 
 -- name: job_complete_delete_many
@@ -58,8 +64,13 @@ SET state = $3,
     run_at = CASE WHEN $3 IN ('available', 'retryable')
                   THEN CAST(unixepoch('subsec') * 1000000 AS INTEGER) + $4 * 1000 ELSE run_at END,
     attempt = attempt - $5,
+    -- errors is plain text in SQLite: one edited into something other than a JSON array is
+    -- started afresh rather than failing every write to the row.
     errors = CASE WHEN $6 IS NULL THEN errors
-                  ELSE json_insert(errors, '$[#]', json_object(
+                  ELSE json_insert(CASE WHEN json_valid(errors) = 0 THEN '[]'
+                                        WHEN json_type(errors) <> 'array' THEN '[]'
+                                        ELSE errors END,
+                      '$[#]', json_object(
                       'attempt', attempt, 'at', strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), 'message', $6)) END,
     finished_at = CASE WHEN $3 IN ('discarded', 'cancelled', 'completed')
                        THEN CAST(unixepoch('subsec') * 1000000 AS INTEGER) END,
@@ -71,33 +82,38 @@ RETURNING id
 UPDATE tranq_jobs
 SET state = 'available', attempt = max(attempt - 1, 0),
     lease_owner = NULL, lease_expires_at = NULL
-FROM json_each($1) AS c
-WHERE tranq_jobs.id = c.value ->> '$.id'
-  AND tranq_jobs.lease_token = c.value ->> '$.token'
-  AND tranq_jobs.state = 'running'
+WHERE state = 'running'
+  AND (id, lease_token) IN (SELECT value ->> '$.id', value ->> '$.token' FROM json_each($1))
 RETURNING id
 
 -- name: job_heartbeat_many
 UPDATE tranq_jobs
 SET lease_expires_at = CAST(unixepoch('subsec') * 1000000 AS INTEGER) + $2 * 1000
-FROM json_each($1) AS c
-WHERE tranq_jobs.id = c.value ->> '$.id'
-  AND tranq_jobs.lease_token = c.value ->> '$.token'
-  AND tranq_jobs.state = 'running'
+WHERE state = 'running'
+  AND (id, lease_token) IN (SELECT value ->> '$.id', value ->> '$.token' FROM json_each($1))
 RETURNING id
 
 -- name: job_rescue_expired
+-- A running row without a lease expiry (impossible unless edited by hand) counts as expired, and
+-- an errors column edited into something other than a JSON array is started afresh.
 UPDATE tranq_jobs
 SET state = CASE WHEN attempt >= max_attempts THEN 'discarded' ELSE 'retryable' END,
     finished_at = CASE WHEN attempt >= max_attempts
                        THEN CAST(unixepoch('subsec') * 1000000 AS INTEGER) END,
-    errors = json_insert(errors, '$[#]', json_object(
+    errors = json_insert(CASE WHEN json_valid(errors) = 0 THEN '[]'
+                              WHEN json_type(errors) <> 'array' THEN '[]'
+                              ELSE errors END,
+        '$[#]', json_object(
         'attempt', attempt, 'at', strftime('%Y-%m-%dT%H:%M:%fZ', 'now'),
-        'message', 'lease expired: the worker running this attempt stopped (crash or lost connection)')),
+        'message', CASE WHEN lease_expires_at IS NULL
+                        THEN 'lease expired: the job was running without a lease expiry (a row edited by hand?)'
+                        ELSE 'lease expired: the worker running this attempt stopped (crash or lost connection)' END)),
     lease_owner = NULL, lease_expires_at = NULL
 WHERE id IN (
     SELECT id FROM tranq_jobs
-    WHERE state = 'running' AND lease_expires_at < CAST(unixepoch('subsec') * 1000000 AS INTEGER)
+    WHERE state = 'running'
+      AND (lease_expires_at < CAST(unixepoch('subsec') * 1000000 AS INTEGER)
+           OR lease_expires_at IS NULL)
     ORDER BY lease_expires_at
     LIMIT $1
 )

@@ -33,6 +33,10 @@ static POSTGRES: LazyLock<NamedQueries> = LazyLock::new(|| {
             include_str!("../../sql/postgres/job.sql"),
             "\n",
             include_str!("../../sql/postgres/migration.sql"),
+            "\n",
+            include_str!("../../sql/postgres/leader.sql"),
+            "\n",
+            include_str!("../../sql/postgres/maintenance.sql"),
         ),
         Placeholders::Dollar,
     )
@@ -44,6 +48,10 @@ static MYSQL: LazyLock<NamedQueries> = LazyLock::new(|| {
             include_str!("../../sql/mysql/job.sql"),
             "\n",
             include_str!("../../sql/mysql/migration.sql"),
+            "\n",
+            include_str!("../../sql/mysql/leader.sql"),
+            "\n",
+            include_str!("../../sql/mysql/maintenance.sql"),
         ),
         Placeholders::Question,
     )
@@ -55,6 +63,10 @@ static SQLITE: LazyLock<NamedQueries> = LazyLock::new(|| {
             include_str!("../../sql/sqlite/job.sql"),
             "\n",
             include_str!("../../sql/sqlite/migration.sql"),
+            "\n",
+            include_str!("../../sql/sqlite/leader.sql"),
+            "\n",
+            include_str!("../../sql/sqlite/maintenance.sql"),
         ),
         Placeholders::NumberedQuestion,
     )
@@ -112,6 +124,12 @@ impl Dialect {
     /// back in one transaction (see `sql/mysql/job.sql`).
     pub const fn supports_update_returning(self) -> bool {
         !matches!(self, Dialect::MySql)
+    }
+
+    /// Whether several writing statements can make progress at once. SQLite has one writer:
+    /// there the worker keeps one completion statement in flight instead of several.
+    pub const fn has_concurrent_writers(self) -> bool {
+        !matches!(self, Dialect::Sqlite)
     }
 
     /// Whether the database can push a wake-up to an idle worker (LISTEN/NOTIFY).

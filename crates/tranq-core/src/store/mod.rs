@@ -5,7 +5,7 @@ mod params;
 pub(crate) mod sql_store;
 
 pub use backend::{Backend, Notifications, Transaction};
-pub use params::{ClaimParams, Completion, FailParams};
+pub use params::{ClaimParams, Completion, FailParams, LeaderParams, PruneParams};
 pub use sql_store::SqlStore;
 
 use std::time::Duration;
@@ -54,6 +54,21 @@ pub trait Store: Send + Sync + 'static {
 
     /// Returns jobs whose lease expired to retryable (or discarded); returns their ids.
     async fn job_rescue_expired(&self, limit: u32) -> Result<Vec<JobId>>;
+
+    /// Deletes up to `params.limit` finished jobs (completed, discarded, cancelled) that finished
+    /// more than `params.retention` ago, oldest first; returns how many. Leader only.
+    async fn job_prune_finished(&self, params: &PruneParams) -> Result<u64>;
+
+    /// Becomes leader when nobody is (an expired leadership counts as nobody): inserts the
+    /// leader row if absent. True when elected.
+    async fn leader_attempt_elect(&self, params: &LeaderParams<'_>) -> Result<bool>;
+
+    /// Extends the caller's leadership by `params.ttl` from now; false when it was lost.
+    async fn leader_attempt_reelect(&self, params: &LeaderParams<'_>) -> Result<bool>;
+
+    /// Gives up leadership if `leader_id` holds it, so another worker is elected at once; true
+    /// when it held it.
+    async fn leader_resign(&self, leader_id: &str) -> Result<bool>;
 
     /// Counts runnable jobs in `queues` whose task is not in `known`.
     async fn job_unknown_tasks(

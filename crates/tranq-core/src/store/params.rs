@@ -47,3 +47,22 @@ pub struct FailParams {
     /// The error recorded for this attempt (`None` records nothing).
     pub error: Option<String>,
 }
+
+/// What the leader-lease methods need ([`Store::leader_attempt_elect`](super::Store::leader_attempt_elect),
+/// [`Store::leader_attempt_reelect`](super::Store::leader_attempt_reelect)).
+#[derive(Debug, Clone, Copy)]
+pub struct LeaderParams<'a> {
+    /// Who asks: the worker id, recorded as the leader.
+    pub leader_id: &'a str,
+    /// How long the leadership lasts unless renewed.
+    pub ttl: Duration,
+}
+
+/// What [`Store::job_prune_finished`](super::Store::job_prune_finished) needs.
+#[derive(Debug, Clone, Copy)]
+pub struct PruneParams {
+    /// Finished jobs older than this are deleted.
+    pub retention: Duration,
+    /// At most this many rows per call.
+    pub limit: u32,
+}

@@ -4,10 +4,12 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
-use super::{Backend, ClaimParams, Completion, FailParams, Notifications, Store};
+use super::{
+    Backend, ClaimParams, Completion, FailParams, LeaderParams, Notifications, PruneParams, Store,
+};
 use crate::dialect::{Dialect, Query, Row, RowShape, Value};
 use crate::error::{Error, Result};
-use crate::job::{AttemptError, ClaimedJob, JobId, JobInfo, Lease};
+use crate::job::{AttemptError, ClaimedJob, JobId, JobInfo, JobState, Lease};
 use crate::new_job::{NewJob, insert_query, inserted_ids};
 
 /// Names of every query this store runs; each dialect must define them all.
@@ -23,6 +25,11 @@ pub(crate) const QUERY_NAMES: &[&str] = &[
     "job_rescue_expired",
     "job_unknown_tasks",
     "job_get",
+    "job_prune_finished",
+    "leader_delete_expired",
+    "leader_attempt_elect",
+    "leader_attempt_reelect",
+    "leader_resign",
     "migration_lock",
     "migration_create_table",
     "migration_applied",
@@ -84,6 +91,36 @@ impl<B: Backend> SqlStore<B> {
         self.backend.dialect().query(name, params, shape)
     }
 
+    /// Runs a statement; true when it changed a row.
+    async fn changed(&self, name: &str, params: Vec<Value>) -> Result<bool> {
+        let query = self.query(name, params, RowShape::Nothing)?;
+        Ok(self.backend.execute(&query).await? > 0)
+    }
+
+    /// A claimed row that cannot be run as it stands (edited by hand into an impossible state,
+    /// such as a negative attempt): reported, and discarded with the reason under the claim's
+    /// token, so that neither this claim nor the rest of its batch fails over it.
+    async fn set_aside(&self, row: &Row, error: &Error) {
+        let (Ok(id), Ok(token)) = (row.int(0), row.int(6)) else {
+            tracing::error!(%error, ?row, "tranq: claimed a job row in an impossible state that cannot even be identified; skipped, the rescuer puts it back when its lease expires");
+            return;
+        };
+        tracing::error!(job.id = id, %error, "tranq: claimed a job row in an impossible state (edited by hand?); skipped and discarded without running it");
+        let discard = FailParams {
+            id: JobId(id),
+            token,
+            next_state: JobState::Discarded,
+            delay: Duration::ZERO,
+            give_back_attempt: false,
+            error: Some(format!(
+                "not run: the row is in an impossible state ({error}); fix it and retry the job"
+            )),
+        };
+        if let Err(error) = self.job_fail(&discard).await {
+            tracing::warn!(job.id = id, %error, "tranq: could not discard a row in an impossible state; the rescuer puts it back when its lease expires");
+        }
+    }
+
     async fn ids(&self, name: &'static str, params: Vec<Value>) -> Result<Vec<JobId>> {
         inserted_ids(self.update_returning(name, params, RowShape::Id).await?)
     }
@@ -141,7 +178,7 @@ fn small(row: &Row, i: usize) -> Result<u32> {
 }
 
 fn claimed(row: &Row) -> Result<ClaimedJob> {
-    Ok(ClaimedJob {
+    let job = ClaimedJob {
         id: JobId(row.int(0)?),
         task: row.text(1)?.to_owned(),
         queue: row.text(2)?.to_owned(),
@@ -150,7 +187,16 @@ fn claimed(row: &Row) -> Result<ClaimedJob> {
         max_attempts: small(row, 5)?,
         lease_token: row.int(6)?,
         priority: i16::try_from(row.int(7)?).map_err(|e| Error::Corrupt(e.to_string()))?,
-    })
+    };
+    // A claim counts an attempt and the schema allows at least one: anything else was made by
+    // hand.
+    if job.attempt == 0 || job.max_attempts == 0 {
+        return Err(Error::Corrupt(format!(
+            "attempt {} of max_attempts {}",
+            job.attempt, job.max_attempts
+        )));
+    }
+    Ok(job)
 }
 
 fn job_info(row: &Row) -> Result<JobInfo> {
@@ -205,16 +251,20 @@ impl<B: Backend> Store for SqlStore<B> {
             Value::Text(p.worker_id.to_owned()),
             millis(p.lease),
         ];
-        let mut jobs = self
+        let rows = self
             .update_returning(
                 self.variant("job_claim", "job_claim_relaxed"),
                 params,
                 RowShape::ClaimedJob,
             )
-            .await?
-            .iter()
-            .map(claimed)
-            .collect::<Result<Vec<_>>>()?;
+            .await?;
+        let mut jobs = Vec::with_capacity(rows.len());
+        for row in &rows {
+            match claimed(row) {
+                Ok(job) => jobs.push(job),
+                Err(error) => self.set_aside(row, &error).await,
+            }
+        }
         // RETURNING gives rows in no particular order; a worker starts (and prefetches) them
         // in the claim's order.
         jobs.sort_by_key(|j| (j.priority, j.id));
@@ -279,6 +329,28 @@ impl<B: Backend> Store for SqlStore<B> {
 
     async fn job_rescue_expired(&self, limit: u32) -> Result<Vec<JobId>> {
         self.ids("job_rescue_expired", vec![Value::Int(i64::from(limit))])
+            .await
+    }
+
+    async fn job_prune_finished(&self, p: &PruneParams) -> Result<u64> {
+        let params = vec![millis(p.retention), Value::Int(i64::from(p.limit))];
+        let query = self.query("job_prune_finished", params, RowShape::Nothing)?;
+        self.backend.execute(&query).await
+    }
+
+    async fn leader_attempt_elect(&self, p: &LeaderParams<'_>) -> Result<bool> {
+        self.changed("leader_delete_expired", vec![]).await?;
+        let params = vec![Value::Text(p.leader_id.to_owned()), millis(p.ttl)];
+        self.changed("leader_attempt_elect", params).await
+    }
+
+    async fn leader_attempt_reelect(&self, p: &LeaderParams<'_>) -> Result<bool> {
+        let params = vec![Value::Text(p.leader_id.to_owned()), millis(p.ttl)];
+        self.changed("leader_attempt_reelect", params).await
+    }
+
+    async fn leader_resign(&self, leader_id: &str) -> Result<bool> {
+        self.changed("leader_resign", vec![Value::Text(leader_id.to_owned())])
             .await
     }
 

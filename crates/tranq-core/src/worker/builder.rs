@@ -1,7 +1,7 @@
 //! [`WorkerBuilder`]: settings in, checked [`Worker`] out.
 
 use std::collections::VecDeque;
-use std::sync::atomic::AtomicUsize;
+use std::sync::atomic::{AtomicBool, AtomicUsize};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -40,9 +40,10 @@ impl WorkerBuilder {
         self.config.lease = lease;
         self
     }
-    /// How often an idle queue polls when no notification arrives (default 1 s).
+    /// How often an idle queue polls when no notification arrives (default 1 s while the
+    /// database pushes notifications, 100 ms when it cannot).
     pub fn poll_interval(mut self, interval: Duration) -> Self {
-        self.config.poll_interval = interval;
+        self.config.poll_interval = Some(interval);
         self
     }
     /// How long shutdown waits for running jobs before releasing them (default 30 s).
@@ -83,6 +84,24 @@ impl WorkerBuilder {
     /// table and its indexes small under heavy load, at the cost of the completed history.
     pub fn delete_completed(mut self, delete: bool) -> Self {
         self.config.delete_completed = delete;
+        self
+    }
+    /// How long finished jobs (completed, discarded, cancelled) are kept before the leader's
+    /// pruner deletes them (default 24 h). `Duration::MAX` keeps them forever.
+    pub fn retention(mut self, retention: Duration) -> Self {
+        self.config.retention = retention;
+        self
+    }
+    /// How often the leader prunes finished jobs (default 60 s).
+    pub fn prune_interval(mut self, interval: Duration) -> Self {
+        self.config.prune_interval = interval;
+        self
+    }
+    /// How long the leader lease lasts unless renewed (default 15 s). One worker at a time holds
+    /// it and runs the leader-only maintenance; it renews the lease every third of it, and
+    /// resigns at shutdown so that another worker takes over at once.
+    pub fn leader_lease(mut self, ttl: Duration) -> Self {
+        self.config.leader_ttl = ttl;
         self
     }
     /// Name recorded as lease owner (default: host name and a random suffix).
@@ -144,6 +163,7 @@ impl WorkerBuilder {
                 stopped: CancellationToken::new(),
                 shutdown,
                 tracker: TaskTracker::new(),
+                listening: AtomicBool::new(false),
             }),
         })
     }

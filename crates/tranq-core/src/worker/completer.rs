@@ -1,11 +1,11 @@
-//! Stores attempt outcomes: completions in batches (one statement for all that are waiting),
-//! failures one by one. A write that fails is retried until it is stored or fenced, so an
-//! outcome is never dropped while the worker runs.
+//! Stores attempt outcomes: completions in batches (one statement for all that are waiting, a
+//! few statements in flight at once), failures one by one. A write that fails is retried until
+//! it is stored or fenced, so an outcome is never dropped while the worker runs.
 
 use std::sync::Arc;
 
 use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
-use tokio::task::JoinHandle;
+use tokio::task::{JoinHandle, JoinSet};
 
 use super::Shared;
 use super::fetcher::error_backoff;
@@ -19,6 +19,10 @@ pub(crate) enum Report {
     Fail(FailParams),
 }
 
+/// Most completion statements in flight at once. While one waits for its commit to be flushed
+/// to disk, the next batch is already on its way, and the database flushes both at once.
+const MAX_FLUSHES_IN_FLIGHT: usize = 3;
+
 pub(crate) fn spawn(shared: Arc<Shared>) -> (UnboundedSender<Report>, JoinHandle<()>) {
     let (tx, rx) = mpsc::unbounded_channel();
     (tx, tokio::spawn(run(shared, rx)))
@@ -26,9 +30,19 @@ pub(crate) fn spawn(shared: Arc<Shared>) -> (UnboundedSender<Report>, JoinHandle
 
 async fn run(shared: Arc<Shared>, mut rx: UnboundedReceiver<Report>) {
     let max = shared.config.completion_batch;
-    let mut completions = Vec::with_capacity(max);
-    let mut failures = Vec::new();
+    let in_flight = if shared.store.dialect().has_concurrent_writers() {
+        MAX_FLUSHES_IN_FLIGHT
+    } else {
+        1
+    };
+    let mut flushes = JoinSet::new();
     while let Some(first) = rx.recv().await {
+        // Wait for a free flush while outcomes keep queueing up: the next batch gets bigger.
+        while flushes.len() >= in_flight {
+            flushes.join_next().await;
+        }
+        let mut completions = Vec::new();
+        let mut failures = Vec::new();
         push(first, &mut completions, &mut failures);
         while completions.len() < max {
             match rx.try_recv() {
@@ -36,8 +50,11 @@ async fn run(shared: Arc<Shared>, mut rx: UnboundedReceiver<Report>) {
                 Err(_) => break,
             }
         }
-        flush(&shared, &mut completions, &mut failures).await;
+        let shared = shared.clone();
+        flushes.spawn(async move { flush(&shared, &mut completions, &mut failures).await });
     }
+    // Every sender is gone (all executors ended): store what is still in flight, then return.
+    while flushes.join_next().await.is_some() {}
 }
 
 fn push(report: Report, completions: &mut Vec<Completion>, failures: &mut Vec<FailParams>) {

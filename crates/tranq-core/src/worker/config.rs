@@ -3,13 +3,17 @@
 use std::time::Duration;
 
 use crate::error::{Error, Result};
+use crate::maintenance::{DEFAULT_LEADER_TTL, DEFAULT_PRUNE_INTERVAL, DEFAULT_RETENTION};
 use crate::new_job::validate_queue;
 use crate::worker::Backoff;
 
 /// How long a claim lasts without a heartbeat.
 pub const DEFAULT_LEASE: Duration = Duration::from_secs(30);
-/// How often an idle worker looks for work when no notification arrives.
+/// How often an idle queue looks for work while the database pushes notifications (LISTEN).
 pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(1);
+/// How often an idle queue looks for work when nothing pushes notifications (MySQL, SQLite,
+/// sync Diesel, or while the notification connection is down).
+pub const DEFAULT_POLL_INTERVAL_WITHOUT_NOTIFY: Duration = Duration::from_millis(100);
 /// How long graceful shutdown waits for running jobs before releasing them.
 pub const DEFAULT_GRACE_PERIOD: Duration = Duration::from_secs(30);
 /// How often expired leases are looked for.
@@ -27,13 +31,16 @@ pub struct WorkerConfig {
     pub(crate) queues: Vec<(String, u32)>,
     pub(crate) worker_id: String,
     pub(crate) lease: Duration,
-    pub(crate) poll_interval: Duration,
+    pub(crate) poll_interval: Option<Duration>,
     pub(crate) grace_period: Duration,
     pub(crate) rescue_interval: Duration,
     pub(crate) completion_batch: usize,
     pub(crate) backoff: Backoff,
     pub(crate) prefetch: Option<u32>,
     pub(crate) delete_completed: bool,
+    pub(crate) leader_ttl: Duration,
+    pub(crate) retention: Duration,
+    pub(crate) prune_interval: Duration,
 }
 
 impl Default for WorkerConfig {
@@ -42,13 +49,16 @@ impl Default for WorkerConfig {
             queues: Vec::new(),
             worker_id: format!("{}-{}", hostname(), uuid::Uuid::new_v4().simple()),
             lease: DEFAULT_LEASE,
-            poll_interval: DEFAULT_POLL_INTERVAL,
+            poll_interval: None,
             grace_period: DEFAULT_GRACE_PERIOD,
             rescue_interval: DEFAULT_RESCUE_INTERVAL,
             completion_batch: DEFAULT_COMPLETION_BATCH,
             backoff: Backoff::default(),
             prefetch: None,
             delete_completed: false,
+            leader_ttl: DEFAULT_LEADER_TTL,
+            retention: DEFAULT_RETENTION,
+            prune_interval: DEFAULT_PRUNE_INTERVAL,
         }
     }
 }
@@ -81,6 +91,28 @@ impl WorkerConfig {
                 "lease of {:?} is too short: heartbeats run every third of it; use at least 300ms",
                 self.lease
             )));
+        }
+        if self.worker_id.is_empty() || self.worker_id.len() > 255 {
+            return Err(Error::Config(format!(
+                "worker id {:?} must be 1 to 255 bytes long",
+                self.worker_id
+            )));
+        }
+        if self.leader_ttl < Duration::from_millis(300) {
+            return Err(Error::Config(format!(
+                "leader lease of {:?} is too short: it is renewed every third of it; use at least 300ms",
+                self.leader_ttl
+            )));
+        }
+        for (name, interval) in [
+            ("rescue", self.rescue_interval),
+            ("prune", self.prune_interval),
+        ] {
+            if interval.is_zero() {
+                return Err(Error::Config(format!(
+                    "{name} interval must be longer than zero"
+                )));
+            }
         }
         if self.completion_batch == 0 {
             return Err(Error::Config(

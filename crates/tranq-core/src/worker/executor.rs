@@ -123,6 +123,7 @@ async fn execute(shared: &Shared, job: &ClaimedJob) -> Outcome {
         queue: job.queue.clone(),
         attempt: job.attempt,
         max_attempts: job.max_attempts,
+        lease_token: job.lease_token,
         shutdown: shared.shutdown.clone(),
     };
     let run = match registration.start(ctx, &job.args) {

@@ -39,7 +39,7 @@ pub(crate) async fn run(
         if drained {
             tokio::select! {
                 _ = queue.wake.notified() => {}
-                _ = tokio::time::sleep(shared.config.poll_interval) => {}
+                _ = tokio::time::sleep(shared.poll_interval()) => {}
                 _ = shared.shutdown.cancelled() => return,
             }
             drained = false;

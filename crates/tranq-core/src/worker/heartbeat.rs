@@ -24,7 +24,13 @@ pub(crate) async fn run(shared: Arc<Shared>) {
             .await
         {
             Ok(held) if held.len() < leases.len() => {
-                for lease in leases.iter().filter(|l| !held.contains(&l.id)) {
+                // A job that finished meanwhile (its completion stored before this statement
+                // ran) is not lost: only warn about jobs this worker still holds.
+                let still = shared.running_leases();
+                let lost = leases
+                    .iter()
+                    .filter(|l| !held.contains(&l.id) && still.contains(l));
+                for lease in lost {
                     tracing::warn!(
                         job.id = lease.id.0,
                         "tranq: lease lost (job rescued elsewhere); its outcome will be rejected"

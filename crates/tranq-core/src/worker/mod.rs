@@ -15,13 +15,14 @@ pub use backoff::Backoff;
 pub use builder::WorkerBuilder;
 pub use config::{
     DEFAULT_COMPLETION_BATCH, DEFAULT_GRACE_PERIOD, DEFAULT_LEASE, DEFAULT_MAX_PREFETCH,
-    DEFAULT_POLL_INTERVAL, DEFAULT_RESCUE_INTERVAL, WorkerConfig,
+    DEFAULT_POLL_INTERVAL, DEFAULT_POLL_INTERVAL_WITHOUT_NOTIFY, DEFAULT_RESCUE_INTERVAL,
+    WorkerConfig,
 };
 pub use outcome::MAX_ERROR_MESSAGE_BYTES;
 
 use std::collections::{HashMap, VecDeque};
 use std::future::Future;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -120,9 +121,20 @@ pub(crate) struct Shared {
     /// Cancelled when the worker is fully stopped: heartbeats and maintenance end.
     pub(crate) stopped: CancellationToken,
     pub(crate) tracker: TaskTracker,
+    /// True while a notification stream from the database is live.
+    pub(crate) listening: AtomicBool,
 }
 
 impl Shared {
+    /// How long an idle queue waits before polling again.
+    pub(crate) fn poll_interval(&self) -> Duration {
+        match self.config.poll_interval {
+            Some(explicit) => explicit,
+            None if self.listening.load(Ordering::Relaxed) => DEFAULT_POLL_INTERVAL,
+            None => DEFAULT_POLL_INTERVAL_WITHOUT_NOTIFY,
+        }
+    }
+
     fn in_flight(&self) -> MutexGuard<'_, HashMap<JobId, InFlight>> {
         // A panic while holding this lock cannot leave the map half-updated (single insert or
         // remove), so a poisoned lock is still usable.
@@ -187,8 +199,8 @@ impl Worker {
         let services = [
             tokio::spawn(heartbeat::run(shared.clone())),
             tokio::spawn(notifier::run(shared.clone())),
-            tokio::spawn(crate::maintenance::run(shared.clone())),
         ];
+        let maintenance = tokio::spawn(crate::maintenance::run(shared.clone()));
         let fetchers: Vec<_> = shared
             .queues
             .iter()
@@ -199,6 +211,8 @@ impl Worker {
 
         signal.await;
         shutdown::run(&shared, fetchers, completer).await;
+        // Maintenance ends once shutdown starts, after giving up the leadership it may hold.
+        let _ = maintenance.await;
         for service in services {
             service.abort();
         }

@@ -2,6 +2,7 @@
 //! lost or late notification only costs latency.
 
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 use futures::StreamExt;
 
@@ -11,6 +12,7 @@ use super::fetcher::error_backoff;
 pub(crate) async fn run(shared: Arc<Shared>) {
     let mut failures = 0;
     loop {
+        // While a stream is live a poll is only a safety net; without one it is the wake-up.
         let stream = tokio::select! {
             s = shared.store.subscribe() => s,
             _ = shared.shutdown.cancelled() => return,
@@ -19,6 +21,7 @@ pub(crate) async fn run(shared: Arc<Shared>) {
             Ok(None) => return,
             Ok(Some(mut stream)) => {
                 failures = 0;
+                shared.listening.store(true, Ordering::Relaxed);
                 // Anything enqueued while we were not listening is found by this poll.
                 shared.wake_all();
                 loop {
@@ -39,6 +42,8 @@ pub(crate) async fn run(shared: Arc<Shared>) {
                         None => break,
                     }
                 }
+                // Until the stream is back, idle queues poll at the short interval.
+                shared.listening.store(false, Ordering::Relaxed);
             }
             Err(error) => {
                 failures += 1;

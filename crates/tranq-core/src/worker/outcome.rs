@@ -28,6 +28,7 @@ pub(crate) fn decide(
     backoff: &Backoff,
     took: Duration,
 ) -> Report {
+    // Every message is cut to MAX_ERROR_MESSAGE_BYTES before it is logged or stored.
     let fail = |next_state, delay, error: String| {
         Report::Fail(FailParams {
             id: job.id,
@@ -35,10 +36,11 @@ pub(crate) fn decide(
             next_state,
             delay,
             give_back_attempt: false,
-            error: Some(truncate(error)),
+            error: Some(error),
         })
     };
     let retry_or_discard = |error: String| {
+        let error = truncate(error);
         if job.attempt >= job.max_attempts {
             tracing::error!(%error, attempts = job.attempt, "tranq: job discarded, attempts exhausted");
             fail(JobState::Discarded, Duration::ZERO, error)
@@ -63,6 +65,7 @@ pub(crate) fn decide(
         Outcome::Failed(TaskError { kind }) => match kind {
             TaskErrorKind::Retry(message) => retry_or_discard(message),
             TaskErrorKind::Cancel(message) => {
+                let message = truncate(message);
                 tracing::info!(reason = %message, "tranq: job cancelled by its task");
                 fail(JobState::Cancelled, Duration::ZERO, message)
             }
@@ -81,6 +84,7 @@ pub(crate) fn decide(
         Outcome::Panicked(message) => retry_or_discard(format!("panicked: {message}")),
         Outcome::TimedOut(limit) => retry_or_discard(format!("timed out after {limit:?}")),
         Outcome::BadArgs(reason) => {
+            let reason = truncate(reason);
             tracing::error!(%reason, "tranq: job discarded, arguments unreadable");
             fail(JobState::Discarded, Duration::ZERO, reason)
         }

@@ -1,0 +1,425 @@
+//! Crash tests with real processes, shared by `tests/crash_<database>.rs`. The test binary runs
+//! a worker as a child process: it re-executes itself with `--exact crash_child_worker` and an
+//! environment variable that makes that test run a worker until SIGTERM. The tests SIGKILL
+//! children in the middle of jobs or SIGTERM them, then check the database: every committed job
+//! completed, none lost, none ran twice while a lease was live, attempts counted; graceful
+//! shutdown finishes what it can within the grace period and releases the rest at once.
+//!
+//! Runs are recorded by the jobs themselves in a table of the test database (`crash_runs`: job,
+//! lease token, attempt, process, start and end), so they survive the process that ran them.
+#![allow(dead_code)]
+
+pub mod child;
+pub mod runs;
+
+use std::path::PathBuf;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement, TransactionTrait};
+use tranq::sea_orm::Enqueue as _;
+use tranq::{JobId, JobInfo, JobState, Store as _};
+
+use crate::databases::Database;
+use child::{CrashJob, Settings};
+use runs::Run;
+
+/// Instantiates the crash tests for one database.
+#[macro_export]
+macro_rules! crash_tests {
+    ($db:ty) => {
+        /// Not a test of its own: the worker process the other tests start. Without the
+        /// environment they set it returns at once.
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn crash_child_worker() {
+            $crate::crash::child::run().await
+        }
+
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn sigkill_mid_job_loses_nothing_and_never_runs_a_job_twice_while_leased() {
+            $crate::crash::sigkill_mid_job::<$db>().await
+        }
+
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn sigterm_finishes_in_flight_jobs_within_the_grace_period_and_releases_the_rest() {
+            $crate::crash::sigterm::<$db>().await
+        }
+    };
+}
+
+pub fn now_us() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX))
+}
+
+/// A fresh database with tranq's schema and the runs table.
+pub struct Fixture<D: Database> {
+    pub url: String,
+    handle: String,
+    pub db: DatabaseConnection,
+    pub store: tranq::sea_orm::Store,
+    _db: std::marker::PhantomData<D>,
+}
+
+impl<D: Database> Fixture<D> {
+    pub async fn new(test: &str) -> Self {
+        let (url, handle) = D::create(test).await;
+        let db = tranq::sea_orm::connect(&url).await.expect("connect");
+        tranq::sea_orm::migrate(&db).await.expect("migrate");
+        runs::create_table(&db).await;
+        let store = tranq::sea_orm::Store::new(db.clone());
+        Fixture {
+            url,
+            handle,
+            db,
+            store,
+            _db: std::marker::PhantomData,
+        }
+    }
+
+    /// Enqueues one job per duration in one transaction, which then commits or rolls back.
+    pub async fn enqueue(&self, ms: &[u64], priority: i16, commit: bool) -> Vec<JobId> {
+        let txn = self.db.begin().await.expect("begin");
+        let ids = CrashJob::options()
+            .priority(priority)
+            .enqueue_many_in(&txn, ms.iter().map(|&ms| child::CrashArgs { ms }))
+            .await
+            .expect("enqueue");
+        if commit {
+            txn.commit().await.expect("commit");
+        } else {
+            txn.rollback().await.expect("rollback");
+        }
+        ids
+    }
+
+    pub async fn job(&self, id: JobId) -> JobInfo {
+        self.store
+            .job_get(id)
+            .await
+            .expect("job_get")
+            .expect("the job exists")
+    }
+
+    pub async fn scalar(&self, sql: &str) -> i64 {
+        let backend: DbBackend = self.db.get_database_backend();
+        let row = self
+            .db
+            .query_one_raw(Statement::from_string(backend, sql))
+            .await
+            .expect(sql)
+            .expect("a row");
+        row.try_get_by_index::<i64>(0).expect("an integer")
+    }
+
+    pub async fn runs(&self) -> Vec<Run> {
+        runs::all(&self.db).await
+    }
+
+    /// Waits until `check` holds, failing after `within` with the children's logs.
+    pub async fn wait<F, Fut>(
+        &self,
+        what: &str,
+        within: Duration,
+        children: &[&Worker],
+        mut check: F,
+    ) where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = bool>,
+    {
+        let deadline = Instant::now() + within;
+        while !check().await {
+            if Instant::now() > deadline {
+                let logs: Vec<String> = children.iter().map(|c| c.log_tail()).collect();
+                panic!("timed out waiting until {what}\n{}", logs.join("\n"));
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    pub async fn cleanup(self) {
+        self.db.close().await.ok();
+        D::drop(&self.handle).await;
+    }
+}
+
+/// A worker process.
+pub struct Worker {
+    child: Child,
+    log: PathBuf,
+    pub pid: u32,
+}
+
+impl Worker {
+    /// Starts this test binary as a worker process over `url`.
+    pub fn spawn(url: &str, test: &str, settings: &Settings) -> Self {
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/tranq-test/crash-logs");
+        std::fs::create_dir_all(&dir).expect("log dir");
+        let log = dir.join(format!("{test}-{}.log", now_us()));
+        let out = std::fs::File::create(&log).expect("log file");
+        let err = out.try_clone().expect("log file");
+        let exe = std::env::current_exe().expect("current exe");
+        let mut command = Command::new(exe);
+        command
+            .args([
+                "crash_child_worker",
+                "--exact",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .stdin(Stdio::null())
+            .stdout(out)
+            .stderr(err);
+        settings.apply(url, &mut command);
+        let child = command.spawn().expect("spawn a worker process");
+        let pid = child.id();
+        Worker { child, log, pid }
+    }
+
+    /// SIGKILL, and waits for the process to be gone; returns when it was killed (µs).
+    pub fn kill(mut self) -> i64 {
+        self.child.kill().expect("SIGKILL");
+        let at = now_us();
+        let _ = self.child.wait();
+        at
+    }
+
+    /// SIGTERM: the worker shuts down gracefully.
+    pub fn terminate(&self) {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.pid.to_string()])
+            .status()
+            .expect("run kill");
+        assert!(status.success(), "kill -TERM {}", self.pid);
+    }
+
+    /// Waits for the process to exit by itself.
+    pub async fn exit(mut self, within: Duration) -> ExitStatus {
+        let deadline = Instant::now() + within;
+        loop {
+            if let Some(status) = self.child.try_wait().expect("try_wait") {
+                return status;
+            }
+            if Instant::now() > deadline {
+                let _ = self.child.kill();
+                panic!(
+                    "worker {} did not exit within {within:?}\n{}",
+                    self.pid,
+                    self.log_tail()
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    pub fn log_tail(&self) -> String {
+        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
+        let lines: Vec<&str> = text.lines().collect();
+        format!(
+            "--- worker {} ({}) ---\n{}",
+            self.pid,
+            self.log.display(),
+            lines[lines.len().saturating_sub(40)..].join("\n")
+        )
+    }
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Jobs of 200–600 ms on 4 slots; two workers are SIGKILLed in turn while jobs run, a third
+/// finishes the work.
+pub async fn sigkill_mid_job<D: Database>() {
+    let f: Fixture<D> = Fixture::new("crash_kill").await;
+    let durations: Vec<u64> = (0..20).map(|i| 200 + (i % 5) * 100).collect();
+    let mut committed = Vec::new();
+    for round in 0..4 {
+        committed.extend(f.enqueue(&durations, 0, true).await);
+        if round % 2 == 0 {
+            // Rolled back: no row, no run (ids prove nothing: SQLite hands them out again).
+            f.enqueue(&durations[..5], 0, false).await;
+        }
+    }
+    let settings = Settings {
+        concurrency: 4,
+        lease: Duration::from_secs(2),
+        grace: Duration::from_secs(5),
+    };
+    let mut kills: Vec<(u32, i64)> = Vec::new();
+    for victim in 0..2 {
+        let w = Worker::spawn(&f.url, "kill", &settings);
+        let pid = i64::from(w.pid);
+        f.wait(
+            "the worker is in the middle of jobs",
+            Duration::from_secs(30),
+            &[&w],
+            || async {
+                let runs = f.runs().await;
+                let mine = runs.iter().filter(|r| r.pid == pid);
+                let running = mine.clone().filter(|r| r.finished_us.is_none()).count();
+                let done = mine.filter(|r| r.finished_us.is_some()).count();
+                running >= 3 && done >= 2 + victim
+            },
+        )
+        .await;
+        let pid = w.pid;
+        kills.push((pid, w.kill()));
+    }
+    let last = Worker::spawn(&f.url, "kill", &settings);
+    f.wait(
+        "every committed job completed",
+        Duration::from_secs(90),
+        &[&last],
+        || async {
+            f.scalar("SELECT count(*) FROM tranq_jobs WHERE state = 'completed'")
+                .await
+                == committed.len() as i64
+        },
+    )
+    .await;
+    last.terminate();
+    let status = last.exit(Duration::from_secs(15)).await;
+    assert!(status.success(), "the last worker exited with {status}");
+
+    // Nothing lost, nothing of a rolled-back transaction exists or ran.
+    assert_eq!(
+        f.scalar("SELECT count(*) FROM tranq_jobs").await,
+        committed.len() as i64
+    );
+    let runs = f.runs().await;
+    let check = runs::check(&runs, &kills, &[], &committed);
+    assert_eq!(check.ghost_runs, 0, "runs of jobs never committed");
+    assert_eq!(check.same_lease_twice, 0, "one lease ran twice");
+    assert_eq!(
+        check.double_while_leased, 0,
+        "a job ran again while a live worker ran it"
+    );
+    assert!(
+        check.killed_mid_job >= 2,
+        "the kills did not hit running jobs: {check:?}"
+    );
+    // Within seconds: the lease, a rescue tick, a claim. (A job whose next claim was lost in a
+    // later kill too waits longer; that wait is the next worker's lifetime, not the rescuer's.)
+    let (lease, rescue) = (settings.lease, child::RESCUE_INTERVAL);
+    let bound = (lease + rescue + Duration::from_secs(5)).as_micros() as i64;
+    assert!(
+        check.max_direct_rescue_latency_us > 0 && check.max_direct_rescue_latency_us < bound,
+        "a killed worker's job waited {} ms to run again",
+        check.max_direct_rescue_latency_us / 1000
+    );
+    // Attempts counted: every attempt but the last is an error on the row (a killed one says
+    // its lease expired), and no attempt ran without being counted.
+    for id in &committed {
+        let job = f.job(*id).await;
+        assert_eq!(job.state, JobState::Completed);
+        assert_eq!(
+            job.attempt as usize,
+            job.errors.len() + 1,
+            "job {id}: {job:?}"
+        );
+        let mine: Vec<&Run> = runs.iter().filter(|r| r.job_id == id.0).collect();
+        assert!(
+            !mine.is_empty() && mine.len() <= job.attempt as usize,
+            "job {id}: {mine:?}"
+        );
+        assert!(
+            mine.iter()
+                .any(|r| r.attempt == i64::from(job.attempt) && r.finished_us.is_some())
+        );
+        for e in &job.errors {
+            assert!(
+                e.message.starts_with("lease expired"),
+                "job {id}: {:?}",
+                job.errors
+            );
+        }
+    }
+    eprintln!("{check:?}");
+    f.cleanup().await;
+}
+
+/// Four jobs in flight when SIGTERM arrives: the two short ones finish within the grace
+/// period, the two long ones are released when it ends, and the prefetched ones at once; the
+/// process then exits by itself, long before any lease would expire.
+pub async fn sigterm<D: Database>() {
+    let f: Fixture<D> = Fixture::new("crash_term").await;
+    let short = f.enqueue(&[1500, 1500], 0, true).await;
+    let long = f.enqueue(&[60_000, 60_000], 0, true).await;
+    let queued = f.enqueue(&[100; 6], 5, true).await;
+    let grace = Duration::from_secs(3);
+    let settings = Settings {
+        concurrency: 4,
+        lease: Duration::from_secs(60),
+        grace,
+    };
+    let w = Worker::spawn(&f.url, "term", &settings);
+    f.wait("four jobs run", Duration::from_secs(30), &[&w], || async {
+        f.runs()
+            .await
+            .iter()
+            .filter(|r| r.finished_us.is_none())
+            .count()
+            == 4
+    })
+    .await;
+    let running: Vec<i64> = f.runs().await.iter().map(|r| r.job_id).collect();
+    for id in short.iter().chain(&long) {
+        assert!(
+            running.contains(&id.0),
+            "job {id} is not among the first four"
+        );
+    }
+
+    let asked = Instant::now();
+    w.terminate();
+    let status = w.exit(grace + Duration::from_secs(5)).await;
+    let took = asked.elapsed();
+    assert!(status.success(), "the worker exited with {status}");
+    assert!(
+        took >= grace,
+        "exited after {took:?}, before the grace period ran out"
+    );
+
+    for id in &short {
+        assert_eq!(
+            f.job(*id).await.state,
+            JobState::Completed,
+            "short job {id}"
+        );
+    }
+    for id in long.iter().chain(&queued) {
+        let job = f.job(*id).await;
+        assert_eq!(
+            job.state,
+            JobState::Available,
+            "job {id} was not released: {job:?}"
+        );
+        assert_eq!(
+            job.attempt, 0,
+            "job {id}: the interrupted attempt is given back"
+        );
+        assert!(job.errors.is_empty(), "job {id}: {:?}", job.errors);
+    }
+    let runs = f.runs().await;
+    for id in &long {
+        assert!(
+            runs.iter()
+                .all(|r| r.job_id != id.0 || r.finished_us.is_none()),
+            "long job {id} finished"
+        );
+    }
+    for id in &queued {
+        assert!(runs.iter().all(|r| r.job_id != id.0), "queued job {id} ran");
+    }
+    assert_eq!(
+        f.scalar("SELECT count(*) FROM tranq_jobs WHERE state = 'running'")
+            .await,
+        0
+    );
+    f.cleanup().await;
+}

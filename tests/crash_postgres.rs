@@ -1,0 +1,9 @@
+//! Crash tests with real worker processes on PostgreSQL (see `tests/crash/mod.rs`).
+#![allow(unreachable_pub, dead_code, clippy::unwrap_used)]
+
+#[path = "crash/mod.rs"]
+mod crash;
+#[path = "conformance/databases.rs"]
+mod databases;
+
+crate::crash_tests!(databases::Postgres);
