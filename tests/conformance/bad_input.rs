@@ -4,7 +4,6 @@
 
 use std::time::Duration;
 
-use tracing_subscriber::layer::SubscriberExt;
 use tranq::{Dialect, JobId, JobState, MAX_ERROR_MESSAGE_BYTES, Store as _};
 
 use crate::conformance::enqueue::{job, note};
@@ -55,13 +54,7 @@ pub async fn a_huge_error_message_is_truncated_and_stored<H: Harness>() {
 /// - (SQLite, where JSON columns are plain text) an errors column that is not JSON: the
 ///   failure is still stored.
 pub async fn a_job_row_edited_into_an_impossible_state_is_reported_and_skipped<H: Harness>() {
-    let logs = Logs::default();
-    let subscriber = tracing_subscriber::registry().with(
-        tracing_subscriber::fmt::layer()
-            .with_writer(logs.clone())
-            .with_ansi(false),
-    );
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (logs, _guard) = Logs::capture();
 
     let h: H = setup("impossible").await;
     let k = format!("impossible/{}", H::pair());

@@ -94,6 +94,19 @@ pub fn runs(key: &str) -> Vec<Run> {
 pub struct Logs(Arc<Mutex<Vec<u8>>>);
 
 impl Logs {
+    /// Captures this thread's log lines until the guard drops (use a current-thread runtime so
+    /// that the worker's tasks log on this thread too).
+    pub fn capture() -> (Logs, tracing::subscriber::DefaultGuard) {
+        use tracing_subscriber::layer::SubscriberExt;
+        let logs = Logs::default();
+        let subscriber = tracing_subscriber::registry().with(
+            tracing_subscriber::fmt::layer()
+                .with_writer(logs.clone())
+                .with_ansi(false),
+        );
+        (logs, tracing::subscriber::set_default(subscriber))
+    }
+
     pub fn text(&self) -> String {
         String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
     }

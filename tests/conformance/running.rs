@@ -3,7 +3,6 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use tracing_subscriber::layer::SubscriberExt;
 use tranq::{JobId, JobState, Store as _};
 
 use crate::conformance::enqueue::{job, note};
@@ -12,13 +11,7 @@ use crate::conformance::probe::{Logs, eventually, runs, start};
 use crate::conformance::tasks::{Note, Sleep, Slow, key};
 
 pub async fn jobs_of_unknown_tasks_are_left_untouched_and_reported<H: Harness>() {
-    let logs = Logs::default();
-    let subscriber = tracing_subscriber::registry().with(
-        tracing_subscriber::fmt::layer()
-            .with_writer(logs.clone())
-            .with_ansi(false),
-    );
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (logs, _guard) = Logs::capture();
 
     let h: H = setup("unknown").await;
     h.execute("INSERT INTO tranq_jobs (queue, task, args) VALUES ('default', 'from_a_newer_deploy', '{}')")

@@ -58,7 +58,8 @@ SELECT j.id, j.task, j.queue, j.args, CAST(j.attempt AS SIGNED) AS attempt,
 FROM JSON_TABLE($6, '$[*]' COLUMNS (id BIGINT PATH '$')) AS c
 JOIN tranq_jobs AS j ON j.id = c.id
 
--- name: job_complete_many_select
+-- name: job_complete_many_select, job_complete_delete_many_select, job_release_many_select, job_heartbeat_many_select
+-- $1 [{"id", "token", ...}]: the rows still running under the given leases, locked.
 SELECT j.id FROM tranq_jobs AS j
 JOIN JSON_TABLE($1, '$[*]' COLUMNS (id BIGINT PATH '$.id', token BIGINT PATH '$.token')) AS c
   ON j.id = c.id AND j.lease_token = c.token
@@ -73,13 +74,6 @@ JOIN JSON_TABLE($1, '$[*]' COLUMNS (id BIGINT PATH '$.id', result JSON PATH '$.r
 JOIN JSON_TABLE($2, '$[*]' COLUMNS (id BIGINT PATH '$')) AS l ON l.id = j.id
 SET j.state = 'completed', j.finished_at = UTC_TIMESTAMP(6), j.result = c.result,
     j.lease_owner = NULL, j.lease_expires_at = NULL
-
--- name: job_complete_delete_many_select
-SELECT j.id FROM tranq_jobs AS j
-JOIN JSON_TABLE($1, '$[*]' COLUMNS (id BIGINT PATH '$.id', token BIGINT PATH '$.token')) AS c
-  ON j.id = c.id AND j.lease_token = c.token
-WHERE j.state = 'running'
-FOR UPDATE
 
 -- name: job_complete_delete_many
 -- Same input as job_complete_many; the row of a completed job is deleted at once.
@@ -103,25 +97,11 @@ SET errors = CASE WHEN $6 IS NULL THEN errors
     state = $3
 WHERE id = $1 AND lease_token = $2 AND state = 'running'
 
--- name: job_release_many_select
-SELECT j.id FROM tranq_jobs AS j
-JOIN JSON_TABLE($1, '$[*]' COLUMNS (id BIGINT PATH '$.id', token BIGINT PATH '$.token')) AS c
-  ON j.id = c.id AND j.lease_token = c.token
-WHERE j.state = 'running'
-FOR UPDATE
-
 -- name: job_release_many
 UPDATE tranq_jobs AS j
 JOIN JSON_TABLE($2, '$[*]' COLUMNS (id BIGINT PATH '$')) AS l ON l.id = j.id
 SET j.state = 'available', j.attempt = GREATEST(j.attempt - 1, 0),
     j.lease_owner = NULL, j.lease_expires_at = NULL
-
--- name: job_heartbeat_many_select
-SELECT j.id FROM tranq_jobs AS j
-JOIN JSON_TABLE($1, '$[*]' COLUMNS (id BIGINT PATH '$.id', token BIGINT PATH '$.token')) AS c
-  ON j.id = c.id AND j.lease_token = c.token
-WHERE j.state = 'running'
-FOR UPDATE
 
 -- name: job_heartbeat_many
 -- $2 lease in ms, $3 the ids locked by job_heartbeat_many_select.

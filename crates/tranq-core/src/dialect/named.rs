@@ -31,8 +31,11 @@ impl NamedQueries {
         let mut queries = HashMap::new();
         let mut current: Option<(&'static str, usize)> = None;
         let mut offset = 0;
-        let mut finish = |name: &'static str, body: &'static str| {
-            queries.insert(name, rewrite(body.trim(), style));
+        // `-- name: a, b` gives one text several names.
+        let mut finish = |names: &'static str, body: &'static str| {
+            for name in names.split(',') {
+                queries.insert(name.trim(), rewrite(body.trim(), style));
+            }
         };
         for line in text.split_inclusive('\n') {
             if let Some(name) = line.trim().strip_prefix("-- name:") {
@@ -116,6 +119,9 @@ mod tests {
         assert_eq!(q.get("a").map(|s| s.text), Some("SELECT 1;"));
         assert_eq!(q.get("b").map(|s| s.text), Some("-- a comment\nSELECT 2"));
         assert!(q.get("c").is_none());
+        let shared = NamedQueries::parse("-- name: x, y\nSELECT 3", Placeholders::Dollar);
+        assert_eq!(shared.get("x").map(|s| s.text), Some("SELECT 3"));
+        assert_eq!(shared.get("y").map(|s| s.text), Some("SELECT 3"));
     }
 
     #[test]
