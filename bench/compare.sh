@@ -108,7 +108,7 @@ trap cleanup EXIT
 
 run_one() {
   local driver=$1 round=$2
-  local db=tranq_cmp_${driver//-/_}_${round}_$$
+  local db=tranq_cmp_${driver//[-@]/_}_${round}_$$
   local url=$PG_URL/$db
   local log=$LOG_DIR/$driver-$round.log
   CURRENT_DB=$db
