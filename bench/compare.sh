@@ -58,6 +58,12 @@ skipped() { [[ " $SKIP " == *" $1 "* ]]; }
 psql_admin() { psql -X -q -v ON_ERROR_STOP=1 "$PG_URL/postgres" "$@"; }
 
 command -v psql >/dev/null || { say "psql is required"; exit 1; }
+if ! skipped node || ! skipped rust; then
+  [[ -d $PEERS/node && -d $PEERS/rust ]] || {
+    say "peer drivers not found in $PEERS: set PEERS=/path/to/shared/bench/peers (or SKIP=\"node rust\")"
+    exit 1
+  }
+fi
 psql_admin -c 'SELECT 1' >/dev/null || { say "cannot reach PostgreSQL at $PG_URL"; exit 1; }
 
 # A peer folder we may write into (node_modules, Cargo.lock, target/): the shared one when it is
