@@ -6,7 +6,7 @@ use std::pin::pin;
 use diesel_async::{AsyncPgConnection, SimpleAsyncConnection};
 use futures::future::BoxFuture;
 use futures::{FutureExt, StreamExt};
-use tranq_core::{Error, Notifications, Result};
+use tranq_core::{Dialect, Error, Notifications, Result};
 
 use crate::{Manager, StoreConnection};
 
@@ -15,13 +15,15 @@ impl StoreConnection for AsyncPgConnection {
     /// notification stream; the stream ends when that connection drops.
     fn listen<'a>(
         pool: &'a bb8::Pool<Manager<Self>>,
-        channel: &'static str,
+        _channel: &'static str,
     ) -> BoxFuture<'a, Result<Option<Notifications>>> {
         async move {
+            // The LISTEN statement (on tranq's channel) comes from tranq-core's SQL files.
+            let Some(listen) = Dialect::Postgres.listen_sql() else {
+                return Ok(None);
+            };
             let mut conn = pool.dedicated_connection().await.map_err(Error::database)?;
-            conn.batch_execute(&listen_statement(channel))
-                .await
-                .map_err(Error::database)?;
+            conn.batch_execute(listen).await.map_err(Error::database)?;
             let stream = futures::stream::unfold(conn, |mut conn| async move {
                 let next = pin!(conn.notifications_stream()).next().await;
                 next.map(|n| (n, conn))
@@ -30,22 +32,5 @@ impl StoreConnection for AsyncPgConnection {
             Ok(Some(stream.boxed()))
         }
         .boxed()
-    }
-}
-
-/// `LISTEN "channel"`, the channel quoted as an identifier.
-fn listen_statement(channel: &str) -> String {
-    format!("LISTEN \"{}\"", channel.replace('"', "\"\""))
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn the_channel_is_quoted() {
-        assert_eq!(
-            super::listen_statement("tranq_jobs"),
-            r#"LISTEN "tranq_jobs""#
-        );
-        assert_eq!(super::listen_statement(r#"a"b"#), r#"LISTEN "a""b""#);
     }
 }

@@ -18,11 +18,14 @@ use tranq_diesel::shared::TranqBackend;
 use crate::StoreConnection;
 
 impl StoreConnection for SyncConnectionWrapper<SqliteConnection> {
-    /// `BEGIN IMMEDIATE` ([`TranqBackend::BEGIN`]): the write lock at once, waiting out the
+    /// `BEGIN IMMEDIATE` (from tranq-core's `sql/sqlite/session.sql`): the write lock at once, waiting out the
     /// busy timeout.
     fn begin_store_transaction(&mut self) -> BoxFuture<'_, QueryResult<()>> {
         self.spawn_blocking(|conn| {
-            AnsiTransactionManager::begin_transaction_sql(conn, <Sqlite as TranqBackend>::BEGIN)
+            AnsiTransactionManager::begin_transaction_sql(
+                conn,
+                <Sqlite as TranqBackend>::DIALECT.begin_write_sql(),
+            )
         })
     }
 }

@@ -77,7 +77,7 @@ where
 /// A connection type an r2d2 pool of which can back a [`Store`](crate::Store).
 pub trait StoreConnection: TranqConnection + R2D2Connection + 'static {
     /// Begins a transaction of the store's own, as the backend wants it
-    /// ([`TranqBackend::BEGIN`]).
+    /// ([`Dialect::begin_write_sql`](tranq_core::Dialect::begin_write_sql)).
     fn begin_store_transaction(&mut self) -> QueryResult<()>;
 }
 
@@ -88,6 +88,9 @@ where
     C::Backend: TranqBackend,
 {
     fn begin_store_transaction(&mut self) -> QueryResult<()> {
-        AnsiTransactionManager::begin_transaction_sql(self, <C::Backend as TranqBackend>::BEGIN)
+        AnsiTransactionManager::begin_transaction_sql(
+            self,
+            <C::Backend as TranqBackend>::DIALECT.begin_write_sql(),
+        )
     }
 }

@@ -37,6 +37,8 @@ static POSTGRES: LazyLock<NamedQueries> = LazyLock::new(|| {
             include_str!("../../sql/postgres/leader.sql"),
             "\n",
             include_str!("../../sql/postgres/maintenance.sql"),
+            "\n",
+            include_str!("../../sql/postgres/session.sql"),
         ),
         Placeholders::Dollar,
     )
@@ -52,6 +54,8 @@ static MYSQL: LazyLock<NamedQueries> = LazyLock::new(|| {
             include_str!("../../sql/mysql/leader.sql"),
             "\n",
             include_str!("../../sql/mysql/maintenance.sql"),
+            "\n",
+            include_str!("../../sql/mysql/session.sql"),
         ),
         Placeholders::Question,
     )
@@ -67,6 +71,8 @@ static SQLITE: LazyLock<NamedQueries> = LazyLock::new(|| {
             include_str!("../../sql/sqlite/leader.sql"),
             "\n",
             include_str!("../../sql/sqlite/maintenance.sql"),
+            "\n",
+            include_str!("../../sql/sqlite/session.sql"),
         ),
         Placeholders::NumberedQuestion,
     )
@@ -118,6 +124,20 @@ impl Dialect {
             params,
             shape,
         })
+    }
+
+    /// The statement an adapter opens a writing transaction with on a connection of its own:
+    /// `BEGIN IMMEDIATE` on SQLite (the write lock at once), `BEGIN` elsewhere.
+    pub fn begin_write_sql(self) -> &'static str {
+        self.queries()
+            .get("session_begin_write")
+            .map_or("BEGIN", |q| q.text)
+    }
+
+    /// The statement that subscribes a connection to enqueue notifications
+    /// (`LISTEN tranq_jobs`), where the dialect has them.
+    pub fn listen_sql(self) -> Option<&'static str> {
+        self.queries().get("session_listen").map(|q| q.text)
     }
 
     /// Whether `UPDATE ... RETURNING` exists; without it the store locks, updates and reads
@@ -199,6 +219,14 @@ mod tests {
             );
         }
         assert!(Dialect::MySql.has("job_claim_fetch"));
+    }
+
+    #[test]
+    fn session_statements_come_from_the_sql_files() {
+        assert_eq!(Dialect::Sqlite.begin_write_sql(), "BEGIN IMMEDIATE");
+        assert_eq!(Dialect::Postgres.begin_write_sql(), "BEGIN");
+        assert_eq!(Dialect::Postgres.listen_sql(), Some("LISTEN tranq_jobs"));
+        assert_eq!(Dialect::MySql.listen_sql(), None);
     }
 
     #[test]

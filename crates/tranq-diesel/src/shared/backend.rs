@@ -15,9 +15,6 @@ use super::{bind, by_shape};
 pub trait TranqBackend: Backend + 'static {
     /// The SQL dialect of the backend.
     const DIALECT: Dialect;
-    /// How the store begins a transaction of its own (a claim on MySQL, a migration): each of
-    /// them writes.
-    const BEGIN: &'static str = "BEGIN";
 }
 
 #[cfg(feature = "postgres-backend")]
@@ -33,10 +30,6 @@ impl TranqBackend for diesel::mysql::Mysql {
 #[cfg(feature = "sqlite")]
 impl TranqBackend for diesel::sqlite::Sqlite {
     const DIALECT: Dialect = Dialect::Sqlite;
-    /// Takes the write lock at once, waiting out the busy timeout. A deferred transaction
-    /// would take it at its first write, and one that read before cannot wait for it: SQLite
-    /// fails it at once with "database is locked".
-    const BEGIN: &'static str = "BEGIN IMMEDIATE";
 }
 
 /// A core query bound for backend `DB`. Generic code that runs one also asks

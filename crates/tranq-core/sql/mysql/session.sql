@@ -1,0 +1,4 @@
+-- Statements an adapter runs on a connection of its own (no parameters, no rows).
+
+-- name: session_begin_write
+BEGIN
