@@ -6,6 +6,11 @@
 use async_trait::async_trait;
 use sea_orm::ConnectionTrait;
 
+#[path = "../support/url.rs"]
+mod url;
+
+use url::with_database;
+
 /// A kind of database server.
 #[async_trait]
 pub trait Database: Send + Sync + 'static {
@@ -22,18 +27,6 @@ fn unique_name(test: &str) -> String {
         .chars()
         .take(63)
         .collect()
-}
-
-/// Replaces the database part of a URL.
-fn with_database(base: &str, name: &str) -> String {
-    let (url, query) = base
-        .split_once('?')
-        .map_or((base, None), |(u, q)| (u, Some(q)));
-    let root = url.rsplit_once('/').map_or(url, |(root, _)| root);
-    match query {
-        Some(q) => format!("{root}/{name}?{q}"),
-        None => format!("{root}/{name}"),
-    }
 }
 
 /// Runs one statement on a server's admin database.

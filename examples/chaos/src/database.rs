@@ -6,6 +6,7 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
 
 use crate::Target;
 use crate::private_pg::{PrivatePostgres, StopMode};
+use crate::url::with_database;
 
 /// A fresh database of the chosen kind.
 pub(crate) struct ChaosDb {
@@ -24,18 +25,6 @@ fn unique_name() -> String {
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos());
     format!("tranq_chaos_{nanos}")
-}
-
-/// Replaces the database part of a server URL.
-fn with_database(base: &str, name: &str) -> String {
-    let (url, query) = base
-        .split_once('?')
-        .map_or((base, None), |(u, q)| (u, Some(q)));
-    let root = url.rsplit_once('/').map_or(url, |(root, _)| root);
-    match query {
-        Some(q) => format!("{root}/{name}?{q}"),
-        None => format!("{root}/{name}"),
-    }
 }
 
 async fn connect(url: &str) -> Result<DatabaseConnection, String> {

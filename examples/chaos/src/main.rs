@@ -29,6 +29,8 @@ mod private_pg;
 #[allow(unreachable_pub)]
 #[path = "../../../tests/crash/runs.rs"]
 mod runs;
+#[path = "../../../tests/support/url.rs"]
+mod url;
 
 use std::time::Duration;
 
