@@ -27,6 +27,14 @@ FROM JSON_TABLE($1, '$[*]' COLUMNS (
 ORDER BY x.ord
 RETURNING id
 
+-- name: job_inserted_first_id
+-- Right after `job_insert` ran without its RETURNING clause, on the same connection (for a client
+-- that cannot read rows from INSERT ... RETURNING): the statement's first id, the id step, and
+-- the lock mode that says whether one statement's ids are consecutive (0 and 1: yes).
+SELECT CAST(LAST_INSERT_ID() AS SIGNED) AS first_id,
+       CAST(@@auto_increment_increment AS SIGNED) AS step,
+       CAST(@@innodb_autoinc_lock_mode AS SIGNED) AS lock_mode
+
 -- name: job_claim_select
 -- $1 queue, $2 task names (JSON array), $3 how many.
 -- `claimable` (1 for available and retryable, else NULL) makes the index walk in claim order,

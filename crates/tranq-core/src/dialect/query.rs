@@ -50,6 +50,9 @@ pub enum RowShape {
     Job,
     /// `version`.
     Version,
+    /// `first_id, step, lock_mode`: `LAST_INSERT_ID()`, the auto-increment step and the
+    /// auto-increment lock mode (MySQL dialect; see [`InsertIds`](crate::InsertIds)).
+    FirstInsertId,
 }
 
 impl RowShape {
@@ -85,6 +88,7 @@ impl RowShape {
                 ("run_at_us", Int),
             ],
             RowShape::Version => &[("version", Int)],
+            RowShape::FirstInsertId => &[("first_id", Int), ("step", Int), ("lock_mode", Int)],
         }
     }
 }

@@ -5,6 +5,7 @@ use futures::stream::BoxStream;
 
 use crate::dialect::{Dialect, Query, Row};
 use crate::error::Result;
+use crate::last_insert_id::InsertIds;
 
 /// Queue names pushed by the database when jobs become runnable.
 pub type Notifications = BoxStream<'static, Result<String>>;
@@ -16,6 +17,11 @@ pub type Notifications = BoxStream<'static, Result<String>>;
 pub trait Backend: Send + Sync + 'static {
     /// The dialect of the database behind the pool.
     fn dialect(&self) -> Dialect;
+    /// How this backend learns the ids of inserted jobs: from `RETURNING` rows unless its
+    /// client cannot read them.
+    fn insert_ids(&self) -> InsertIds {
+        InsertIds::Returning
+    }
     /// Runs a statement; returns the number of rows affected.
     async fn execute(&self, query: &Query) -> Result<u64>;
     /// Runs a query; returns its rows, read by [`Query::columns`].

@@ -10,6 +10,7 @@ use super::{
 use crate::dialect::{Dialect, Query, Row, RowShape, Value};
 use crate::error::{Error, Result};
 use crate::job::{AttemptError, ClaimedJob, JobId, JobInfo, JobState, Lease};
+use crate::last_insert_id::{InsertIds, ids_from_last_insert_id, last_insert_id_queries};
 use crate::new_job::{NewJob, insert_query, inserted_ids};
 
 /// Names of every query this store runs; each dialect must define them all.
@@ -238,8 +239,20 @@ impl<B: Backend> Store for SqlStore<B> {
         if jobs.is_empty() {
             return Ok(Vec::new());
         }
-        let query = insert_query(self.dialect(), jobs)?;
-        inserted_ids(self.backend.fetch(&query).await?)
+        match self.backend.insert_ids() {
+            InsertIds::Returning => {
+                let query = insert_query(self.dialect(), jobs)?;
+                inserted_ids(self.backend.fetch(&query).await?)
+            }
+            InsertIds::LastInsertId => {
+                let (insert, first_id) = last_insert_id_queries(self.dialect(), jobs)?;
+                let mut tx = self.backend.begin().await?;
+                tx.execute(&insert).await?;
+                let ids = ids_from_last_insert_id(tx.fetch(&first_id).await?, jobs.len())?;
+                tx.commit().await?;
+                Ok(ids)
+            }
+        }
     }
 
     async fn job_claim(&self, p: &ClaimParams<'_>) -> Result<Vec<ClaimedJob>> {
