@@ -6,7 +6,8 @@ set -euo pipefail
 log() { printf 'setup: %s\n' "$*" >&2; }
 
 need_pkgs=()
-for pkg in pkg-config; do
+# libpq-dev, libmariadb-dev-compat: libpq and libmysqlclient for sync Diesel (pq-sys, mysqlclient-sys).
+for pkg in pkg-config libpq-dev libmariadb-dev libmariadb-dev-compat; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need_pkgs+=("$pkg")
 done
 if [ ${#need_pkgs[@]} -gt 0 ]; then

@@ -42,6 +42,11 @@ pub trait Harness: Sized + Send + Sync + 'static {
 
     /// `adapter/database`, for messages.
     fn pair() -> &'static str;
+    /// Statements one enqueue call adds to the caller's transaction, whatever the number of
+    /// jobs: 1, but for clients that read the ids back with a second statement.
+    fn enqueue_statements() -> usize {
+        1
+    }
     /// A fresh database without tranq's schema.
     async fn empty(test: &str) -> Self;
     /// Applies tranq's schema through the adapter's own entry point.

@@ -34,6 +34,7 @@ macro_rules! suite {
             enqueue::rolled_back_enqueue_never_runs_and_leaves_no_row,
             enqueue::open_transaction_job_is_invisible_until_commit,
             enqueue::enqueue_adds_exactly_one_statement_to_the_transaction,
+            enqueue::concurrent_enqueues_each_get_the_ids_of_their_own_rows,
             enqueue::options_are_stored_on_the_row,
             enqueue::bad_enqueue_input_is_a_typed_error_and_writes_nothing,
             failures::failed_attempts_are_retried_until_success,

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 
 use async_trait::async_trait;
-use diesel::connection::{Instrumentation, InstrumentationEvent, SimpleConnection};
+use diesel::connection::SimpleConnection;
 use diesel::migration::MigrationSource;
 use diesel::prelude::*;
 use diesel::query_builder::SqlQuery;
@@ -21,13 +21,15 @@ use tranq::{EnqueueVia, JobId, NewJob};
 use crate::conformance::databases::Database;
 use crate::conformance::tasks::{Note, key};
 use crate::conformance::{End, Enqueued, Harness, OpenTx};
-use adapter::DieselApi;
+use adapter::{DieselApi, counter};
 
 /// A database the Diesel adapter runs on, with its connection type.
 pub trait DieselDatabase: Database {
     type Conn: StoreConnection;
     /// `diesel/<database>`.
     const PAIR: &'static str;
+    /// Statements per enqueue: the insert, and on MariaDB the `LAST_INSERT_ID()` read.
+    const ENQUEUE_STATEMENTS: usize = 1;
 
     /// How the harness builds its pools.
     fn pool() -> Builder<ConnectionManager<Self::Conn>> {
@@ -39,6 +41,13 @@ pub trait DieselDatabase: Database {
 impl DieselDatabase for crate::conformance::databases::Postgres {
     type Conn = PgConnection;
     const PAIR: &'static str = "diesel/postgres";
+}
+
+#[cfg(feature = "mysql")]
+impl DieselDatabase for crate::conformance::databases::MySql {
+    type Conn = MysqlConnection;
+    const PAIR: &'static str = "diesel/mysql";
+    const ENQUEUE_STATEMENTS: usize = 2;
 }
 
 #[cfg(feature = "sqlite")]
@@ -64,17 +73,6 @@ pub struct DieselHarness<D: DieselDatabase> {
     enqueue_conn: Arc<Mutex<Conn<D>>>,
     statements: Arc<AtomicUsize>,
     _db: PhantomData<D>,
-}
-
-/// Counts statements that touch tranq's table.
-fn counter(statements: Arc<AtomicUsize>) -> impl Instrumentation {
-    move |event: InstrumentationEvent<'_>| {
-        if let InstrumentationEvent::StartQuery { query, .. } = event
-            && query.to_string().contains("tranq_jobs")
-        {
-            statements.fetch_add(1, Ordering::SeqCst);
-        }
-    }
 }
 
 fn insert<C: TranqConnection>(conn: &mut C, jobs: Vec<NewJob>) -> QueryResult<Vec<JobId>> {
@@ -116,6 +114,10 @@ where
 
     fn pair() -> &'static str {
         D::PAIR
+    }
+
+    fn enqueue_statements() -> usize {
+        D::ENQUEUE_STATEMENTS
     }
 
     async fn empty(test: &str) -> Self {

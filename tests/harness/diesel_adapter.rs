@@ -2,8 +2,12 @@
 //! the `Enqueue` trait inside `conn.transaction`, the `diesel_migrations` source. Each harness
 //! does the adapter's part ([`DieselApi`]); the checks live here.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use async_trait::async_trait;
 use diesel::backend::Backend;
+use diesel::connection::{Instrumentation, InstrumentationEvent};
 use diesel::migration::MigrationSource;
 use diesel_migrations::MigrationHarness;
 use tranq::{JobId, JobState, Store as _};
@@ -25,6 +29,32 @@ pub trait DieselApi: Harness {
     /// Applies `MIGRATIONS` with `diesel_migrations` twice, on a connection of its own: the
     /// versions applied the first time, and how many the second.
     async fn run_the_migrations_source(&self) -> (Vec<String>, usize);
+}
+
+/// Counts the statements a connection runs, but for the transaction's own (`BEGIN`, `COMMIT`,
+/// savepoints): what an enqueue adds to the caller's transaction.
+pub fn counter(statements: Arc<AtomicUsize>) -> impl Instrumentation {
+    move |event: InstrumentationEvent<'_>| {
+        if let InstrumentationEvent::StartQuery { query, .. } = event
+            && !is_transaction_control(&query.to_string())
+        {
+            statements.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+}
+
+fn is_transaction_control(sql: &str) -> bool {
+    let first = sql.split_whitespace().next().unwrap_or("");
+    [
+        "BEGIN",
+        "START",
+        "COMMIT",
+        "ROLLBACK",
+        "SAVEPOINT",
+        "RELEASE",
+    ]
+    .iter()
+    .any(|word| first.eq_ignore_ascii_case(word))
 }
 
 /// Applies `source` twice through `harness`: the versions applied the first time, and how many

@@ -8,7 +8,6 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use async_trait::async_trait;
 use diesel::QueryResult;
 use diesel::QueryableByName;
-use diesel::connection::{Instrumentation, InstrumentationEvent};
 use diesel::migration::MigrationSource;
 use diesel::query_builder::SqlQuery;
 use diesel::sql_types::BigInt;
@@ -28,7 +27,7 @@ use tranq::{EnqueueVia, JobId, NewJob};
 use crate::conformance::databases::Database;
 use crate::conformance::tasks::{Note, key};
 use crate::conformance::{End, Enqueued, Harness, OpenTx};
-use adapter::DieselApi;
+use adapter::{DieselApi, counter};
 
 /// A database the diesel-async adapter runs on, with its connection type.
 pub trait DieselAsyncDatabase: Database {
@@ -88,17 +87,6 @@ where
     enqueue_conn: Arc<Mutex<Pooled<D>>>,
     statements: Arc<AtomicUsize>,
     _db: PhantomData<D>,
-}
-
-/// Counts statements that touch tranq's table.
-fn counter(statements: Arc<AtomicUsize>) -> impl Instrumentation {
-    move |event: InstrumentationEvent<'_>| {
-        if let InstrumentationEvent::StartQuery { query, .. } = event
-            && query.to_string().contains("tranq_jobs")
-        {
-            statements.fetch_add(1, Ordering::SeqCst);
-        }
-    }
 }
 
 fn insert<C: StoreConnection>(

@@ -2,7 +2,9 @@
 
 use async_trait::async_trait;
 use diesel::r2d2::{ConnectionManager, Pool};
-use tranq_core::{Backend, Dialect, Error, Notifications, Query, Result, Row, Transaction};
+use tranq_core::{
+    Backend, Dialect, Error, InsertIds, Notifications, Query, Result, Row, Transaction,
+};
 
 use crate::StoreConnection;
 use crate::blocking::blocking;
@@ -61,6 +63,10 @@ impl<C: StoreConnection> DieselBackend<C> {
 impl<C: StoreConnection> Backend for DieselBackend<C> {
     fn dialect(&self) -> Dialect {
         C::DIALECT
+    }
+
+    fn insert_ids(&self) -> InsertIds {
+        C::INSERT_IDS
     }
 
     async fn execute(&self, query: &Query) -> Result<u64> {

@@ -5,20 +5,22 @@ use diesel::connection::{AnsiTransactionManager, Connection, LoadConnection};
 use diesel::query_builder::QueryFragment;
 use diesel::r2d2::R2D2Connection;
 use diesel::{QueryResult, QueryableByName, RunQueryDsl};
-use tranq_core::{Dialect, Query, Row};
+use tranq_core::{Dialect, InsertIds, Query, Row};
 
 use crate::shared::{
     Bound, LoadRows, Shape, Shaped, SqlBackend, SyncBackend, TranqBackend, unknown_shape,
 };
 
 /// A Diesel connection tranq can enqueue on and run its queries over: `PgConnection` (feature
-/// `postgres`), `SqliteConnection` (`sqlite`), and a pooled one
+/// `postgres`), `SqliteConnection` (`sqlite`), `MysqlConnection` (`mysql`), and a pooled one
 /// (`PooledConnection<ConnectionManager<_>>`).
 ///
 /// Not for users to implement.
 pub trait TranqConnection: Send {
     /// The SQL dialect spoken over this connection.
     const DIALECT: Dialect;
+    /// How this connection learns the ids of inserted jobs.
+    const INSERT_IDS: InsertIds;
     /// Runs a statement; returns the number of rows affected.
     fn tranq_execute(&mut self, query: &Query) -> QueryResult<u64>;
     /// Runs a query; returns its rows as the query's shape describes them.
@@ -32,6 +34,7 @@ where
     Bound<C::Backend>: QueryFragment<C::Backend>,
 {
     const DIALECT: Dialect = <C::Backend as TranqBackend>::DIALECT;
+    const INSERT_IDS: InsertIds = <C::Backend as SyncBackend>::INSERT_IDS;
 
     fn tranq_execute(&mut self, query: &Query) -> QueryResult<u64> {
         let n = C::Backend::bind(query).execute(self)?;

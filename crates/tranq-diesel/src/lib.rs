@@ -2,14 +2,18 @@
 //! r2d2 pool for the worker.
 //!
 //! Semver exempt: use it through `tranq` with the `diesel` feature and a database feature:
-//! `postgres` (`PgConnection`, links libpq) or `sqlite` (`SqliteConnection`, SQLite bundled).
-//! MariaDB is not supported by sync Diesel yet: Diesel's MySQL client reads a statement's
+//! `postgres` (`PgConnection`, links libpq), `mysql` (`MysqlConnection` to MariaDB, links
+//! libmysqlclient) or `sqlite` (`SqliteConnection`, SQLite bundled).
+//!
+//! On MariaDB an enqueue is two statements, not one: Diesel's MySQL client reads a statement's
 //! result columns before running it, and MariaDB announces those of `INSERT ... RETURNING`
-//! only once it ran, so the enqueue cannot read its ids back. Use `tranq-diesel-async` there.
+//! only once it ran, so the insert runs without `RETURNING` and the ids are read from
+//! `LAST_INSERT_ID()` (consecutive under `innodb_autoinc_lock_mode` 0 or 1, MariaDB's default;
+//! under 2 only one job per call). `tranq-diesel-async` on MariaDB needs one statement.
 //!
 //! - [`Enqueue`]: `MyTask::enqueue_in(conn, args)?` on a `&mut PgConnection` (or a
-//!   `SqliteConnection`, or a pooled one), inside `conn.transaction(|conn| ...)`; exactly one
-//!   statement per call.
+//!   `MysqlConnection`, a `SqliteConnection`, or a pooled one), inside `conn.transaction(|conn| ...)`; exactly one
+//!   statement per call (two on MariaDB).
 //! - [`Store`]: `Store::new(pool)` over an `r2d2::Pool<ConnectionManager<PgConnection>>` (or
 //!   of `SqliteConnection`s), for `tranq::Worker::builder`. Diesel's calls block, so each runs
 //!   on tokio's blocking pool.

@@ -6,7 +6,7 @@ use diesel::deserialize::FromSql;
 use diesel::query_builder::{BoxedSqlQuery, SqlQuery};
 use diesel::serialize::ToSql;
 use diesel::sql_types::{BigInt, HasSqlType, Nullable, Text};
-use tranq_core::{Dialect, Query, RowShape};
+use tranq_core::{Dialect, InsertIds, Query, RowShape};
 
 use super::rows::LoadRows;
 use super::{bind, by_shape};
@@ -63,18 +63,21 @@ where
     }
 }
 
-/// A backend the sync adapter (`tranq-diesel`) runs on: PostgreSQL and SQLite. Not MySQL:
-/// Diesel's MySQL client reads a statement's result columns before running it, and MariaDB
-/// announces those of `INSERT ... RETURNING` only once it ran, so an enqueue could not read its
-/// ids back.
-#[diagnostic::on_unimplemented(
-    message = "tranq's sync Diesel adapter does not run on `{Self}`",
-    note = "on MariaDB, use tranq-diesel-async (`AsyncMysqlConnection`)"
-)]
-pub trait SyncBackend: SqlBackend {}
+/// A backend the sync adapter (`tranq-diesel`) runs on: PostgreSQL, SQLite and MariaDB.
+pub trait SyncBackend: SqlBackend {
+    /// How the sync client learns the ids of inserted jobs.
+    const INSERT_IDS: InsertIds = InsertIds::Returning;
+}
 
 #[cfg(feature = "postgres-backend")]
 impl SyncBackend for diesel::pg::Pg {}
 
 #[cfg(feature = "sqlite")]
 impl SyncBackend for diesel::sqlite::Sqlite {}
+
+/// Diesel's sync MySQL client reads a statement's result columns before running it, and MariaDB
+/// announces those of `INSERT ... RETURNING` only once it ran: ids come from `LAST_INSERT_ID()`.
+#[cfg(feature = "mysql-backend")]
+impl SyncBackend for diesel::mysql::Mysql {
+    const INSERT_IDS: InsertIds = InsertIds::LastInsertId;
+}

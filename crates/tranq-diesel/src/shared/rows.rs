@@ -34,6 +34,7 @@ shapes! {
     TaskCountShape => TaskCount,
     JobShape => Job,
     VersionShape => Version,
+    FirstInsertIdShape => FirstInsertId,
 }
 
 /// One row read by the columns of shape `S`, by name.
@@ -109,6 +110,7 @@ where
         RowShape::TaskCount => loader.load::<TaskCountShape>(),
         RowShape::Job => loader.load::<JobShape>(),
         RowShape::Version => loader.load::<VersionShape>(),
+        RowShape::FirstInsertId => loader.load::<FirstInsertIdShape>(),
         _ => return None,
     })
 }
@@ -143,6 +145,7 @@ mod tests {
             RowShape::TaskCount,
             RowShape::Job,
             RowShape::Version,
+            RowShape::FirstInsertId,
         ] {
             assert_eq!(by_shape(shape, Probe), Some(shape));
         }
