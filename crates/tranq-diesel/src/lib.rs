@@ -12,11 +12,11 @@
 //! under 2 only one job per call). `tranq-diesel-async` on MariaDB needs one statement.
 //!
 //! - [`Enqueue`]: `MyTask::enqueue_in(conn, args)?` on a `&mut PgConnection` (or a
-//!   `MysqlConnection`, a `SqliteConnection`, or a pooled one), inside `conn.transaction(|conn| ...)`; exactly one
-//!   statement per call (two on MariaDB).
-//! - [`Store`]: `Store::new(pool)` over an `r2d2::Pool<ConnectionManager<PgConnection>>` (or
-//!   of `SqliteConnection`s), for `tranq::Worker::builder`. Diesel's calls block, so each runs
-//!   on tokio's blocking pool.
+//!   `MysqlConnection`, a `SqliteConnection`, or a pooled one), inside
+//!   `conn.transaction(|conn| ...)`; exactly one statement per call (two on MariaDB).
+//! - [`Store`]: `Store::new(pool)` over an `r2d2::Pool<ConnectionManager<PgConnection>>` (or of
+//!   `MysqlConnection`s or `SqliteConnection`s), for `tranq::Worker::builder`. Diesel's calls
+//!   block, so each runs on tokio's blocking pool.
 //! - SQLite: give the pool a few connections and `SqliteSetup` (busy timeout, WAL), so that
 //!   writers wait for each other instead of failing with "database is locked".
 //! - Wake-ups: sync Diesel has no notification stream, so a worker over this store only polls
