@@ -4,12 +4,12 @@
 
 use std::time::Duration;
 
-use tranq::{Dialect, JobId, JobState, MAX_ERROR_MESSAGE_BYTES, Store as _};
+use tranq::{Dialect, JobId, JobState, MAX_ERROR_MESSAGE_BYTES, MAX_RESULT_BYTES, Store as _};
 
 use crate::conformance::enqueue::{job, note};
 use crate::conformance::harness::{Harness, setup, worker};
 use crate::conformance::probe::{Logs, eventually, runs, start};
-use crate::conformance::tasks::{GivesUp, Loud, LoudArgs, key};
+use crate::conformance::tasks::{BigResult, GivesUp, Loud, LoudArgs, NulArgs, NulBytes, key};
 
 pub async fn a_huge_error_message_is_truncated_and_stored<H: Harness>() {
     let h: H = setup("huge_error").await;
@@ -44,6 +44,55 @@ pub async fn a_huge_error_message_is_truncated_and_stored<H: Harness>() {
         kept.len() + dropped,
         "head:".len() + 2 * args.chars + ":tail".len()
     );
+    h.cleanup().await;
+}
+
+/// A result and an error message holding a NUL character are stored (the NUL replaced by
+/// U+FFFD, which every database takes), instead of a write the database refuses forever.
+pub async fn a_nul_character_in_a_result_or_error_is_stored<H: Harness>() {
+    let h: H = setup("nul_bytes").await;
+    let ok = h
+        .commit(vec![
+            job::<NulBytes, H>()
+                .build(&NulArgs { fail: false })
+                .unwrap(),
+        ])
+        .await[0];
+    let failed = h
+        .commit(vec![
+            job::<NulBytes, H>().build(&NulArgs { fail: true }).unwrap(),
+        ])
+        .await[0];
+    let w = start(worker(&h, 2));
+    let completed = h.wait_state(ok, JobState::Completed).await;
+    let discarded = h.wait_state(failed, JobState::Discarded).await;
+    let after = h.commit(vec![note::<H>("nul_bytes/after")]).await[0];
+    h.wait_state(after, JobState::Completed).await;
+    w.stop().await.unwrap();
+
+    assert_eq!(completed.result, Some(serde_json::json!("a\u{FFFD}b")));
+    assert_eq!(discarded.attempt, 1);
+    assert_eq!(discarded.errors.len(), 1);
+    assert_eq!(discarded.errors[0].message, "bad\u{FFFD}byte");
+    h.cleanup().await;
+}
+
+/// A result over `MAX_RESULT_BYTES` is replaced by a note and its job completes, and so does
+/// the job whose completion is stored in the same batch.
+pub async fn a_result_over_the_size_limit_is_replaced_and_the_job_completes<H: Harness>() {
+    let h: H = setup("big_result").await;
+    let big = job::<BigResult, H>()
+        .build(&(2 * MAX_RESULT_BYTES))
+        .unwrap();
+    let ids = h.commit(vec![big, note::<H>("big_result/beside")]).await;
+    let w = start(worker(&h, 2));
+    let big = h.wait_state(ids[0], JobState::Completed).await;
+    h.wait_state(ids[1], JobState::Completed).await;
+    w.stop().await.unwrap();
+
+    let result = big.result.expect("a note in place of the result");
+    let why = result["tranq_result_dropped"].as_str().unwrap_or_default();
+    assert!(why.contains("over the 1048576-byte limit"), "{result}");
     h.cleanup().await;
 }
 

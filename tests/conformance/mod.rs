@@ -56,6 +56,8 @@ macro_rules! suite {
             maintenance::the_leader_resigns_at_shutdown_and_another_worker_takes_over,
             maintenance::the_pruner_deletes_finished_jobs_past_retention_only_on_the_leader,
             bad_input::a_huge_error_message_is_truncated_and_stored,
+            bad_input::a_nul_character_in_a_result_or_error_is_stored,
+            bad_input::a_result_over_the_size_limit_is_replaced_and_the_job_completes,
         );
         $crate::suite!(@current_thread $harness;
             running::jobs_of_unknown_tasks_are_left_untouched_and_reported,

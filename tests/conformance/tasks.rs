@@ -88,3 +88,25 @@ pub async fn loud(_ctx: TaskContext, args: LoudArgs) -> Result<(), TaskError> {
         "é".repeat(args.chars)
     )))
 }
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct NulArgs {
+    pub fail: bool,
+}
+
+/// Returns, or fails once with, text holding a NUL character (PostgreSQL's `jsonb` and `text`
+/// refuse it as it is).
+#[tranq::task(max_attempts = 1)]
+pub async fn nul_bytes(_ctx: TaskContext, args: NulArgs) -> Result<String, TaskError> {
+    if args.fail {
+        Err(TaskError::retry("bad\0byte"))
+    } else {
+        Ok("a\0b".to_owned())
+    }
+}
+
+/// Returns a string of `bytes` bytes.
+#[tranq::task]
+pub async fn big_result(_ctx: TaskContext, bytes: usize) -> Result<String, TaskError> {
+    Ok("x".repeat(bytes))
+}

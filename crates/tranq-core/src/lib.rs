@@ -39,7 +39,7 @@ pub use task_error::TaskError;
 pub use worker::{
     Backoff, DEFAULT_COMPLETION_BATCH, DEFAULT_GRACE_PERIOD, DEFAULT_LEASE, DEFAULT_MAX_PREFETCH,
     DEFAULT_POLL_INTERVAL, DEFAULT_POLL_INTERVAL_WITHOUT_NOTIFY, DEFAULT_RESCUE_INTERVAL,
-    MAX_ERROR_MESSAGE_BYTES, Worker, WorkerBuilder, WorkerConfig,
+    MAX_ERROR_MESSAGE_BYTES, MAX_RESULT_BYTES, Worker, WorkerBuilder, WorkerConfig,
 };
 
 /// Items the `#[task]` macro expands to. Not public API.

@@ -10,6 +10,7 @@ mod heartbeat;
 mod notifier;
 mod outcome;
 mod shutdown;
+mod storable;
 
 pub use backoff::Backoff;
 pub use builder::WorkerBuilder;
@@ -18,7 +19,7 @@ pub use config::{
     DEFAULT_POLL_INTERVAL, DEFAULT_POLL_INTERVAL_WITHOUT_NOTIFY, DEFAULT_RESCUE_INTERVAL,
     WorkerConfig,
 };
-pub use outcome::MAX_ERROR_MESSAGE_BYTES;
+pub use storable::{MAX_ERROR_MESSAGE_BYTES, MAX_RESULT_BYTES};
 
 use std::collections::{HashMap, VecDeque};
 use std::future::Future;

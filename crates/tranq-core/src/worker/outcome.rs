@@ -2,14 +2,11 @@
 
 use std::time::Duration;
 
-use super::Backoff;
 use super::completer::Report;
+use super::{Backoff, storable};
 use crate::job::{ClaimedJob, JobState};
 use crate::store::{Completion, FailParams};
 use crate::task_error::{TaskError, TaskErrorKind};
-
-/// Longest error message stored per attempt; longer ones are cut with a marker.
-pub const MAX_ERROR_MESSAGE_BYTES: usize = 8 * 1024;
 
 /// How an attempt ended.
 #[derive(Debug)]
@@ -28,7 +25,7 @@ pub(crate) fn decide(
     backoff: &Backoff,
     took: Duration,
 ) -> Report {
-    // Every message is cut to MAX_ERROR_MESSAGE_BYTES before it is logged or stored.
+    // Every message is made storable (cut, no NUL) before it is logged or stored.
     let fail = |next_state, delay, error: String| {
         Report::Fail(FailParams {
             id: job.id,
@@ -40,7 +37,7 @@ pub(crate) fn decide(
         })
     };
     let retry_or_discard = |error: String| {
-        let error = truncate(error);
+        let error = storable::message(error);
         if job.attempt >= job.max_attempts {
             tracing::error!(%error, attempts = job.attempt, "tranq: job discarded, attempts exhausted");
             fail(JobState::Discarded, Duration::ZERO, error)
@@ -59,13 +56,13 @@ pub(crate) fn decide(
             Report::Complete(Completion {
                 id: job.id,
                 token: job.lease_token,
-                result,
+                result: result.map(storable::result),
             })
         }
         Outcome::Failed(TaskError { kind }) => match kind {
             TaskErrorKind::Retry(message) => retry_or_discard(message),
             TaskErrorKind::Cancel(message) => {
-                let message = truncate(message);
+                let message = storable::message(message);
                 tracing::info!(reason = %message, "tranq: job cancelled by its task");
                 fail(JobState::Cancelled, Duration::ZERO, message)
             }
@@ -84,7 +81,7 @@ pub(crate) fn decide(
         Outcome::Panicked(message) => retry_or_discard(format!("panicked: {message}")),
         Outcome::TimedOut(limit) => retry_or_discard(format!("timed out after {limit:?}")),
         Outcome::BadArgs(reason) => {
-            let reason = truncate(reason);
+            let reason = storable::message(reason);
             tracing::error!(%reason, "tranq: job discarded, arguments unreadable");
             fail(JobState::Discarded, Duration::ZERO, reason)
         }
@@ -93,32 +90,5 @@ pub(crate) fn decide(
             tracing::error!(%message, "tranq: claimed a job this worker cannot run");
             retry_or_discard(message)
         }
-    }
-}
-
-fn truncate(mut message: String) -> String {
-    if message.len() > MAX_ERROR_MESSAGE_BYTES {
-        let mut cut = MAX_ERROR_MESSAGE_BYTES;
-        while !message.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        let dropped = message.len() - cut;
-        message.truncate(cut);
-        message.push_str(&format!("… [{dropped} more bytes truncated]"));
-    }
-    message
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn long_messages_are_cut_on_a_char_boundary() {
-        let long = "é".repeat(MAX_ERROR_MESSAGE_BYTES);
-        let cut = truncate(long);
-        assert!(cut.len() < MAX_ERROR_MESSAGE_BYTES + 64);
-        assert!(cut.ends_with("bytes truncated]"));
-        assert_eq!(truncate("short".into()), "short");
     }
 }
