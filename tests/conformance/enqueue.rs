@@ -201,6 +201,26 @@ pub async fn bad_enqueue_input_is_a_typed_error_and_writes_nothing<H: Harness>()
         .build_many(vec![key("ok"), key(&"y".repeat(50))])
         .unwrap_err();
     assert!(matches!(err, tranq::Error::PayloadTooLarge { .. }));
+    // NUL, which PostgreSQL cannot store, is refused on every database.
+    let err = job::<Note, H>().build(&key("a\0b")).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            tranq::Error::NulCharacter {
+                what: "arguments",
+                ..
+            }
+        ),
+        "{err}"
+    );
+    let err = job::<Note, H>().tag("t\0").build(&key("x")).unwrap_err();
+    assert!(
+        matches!(err, tranq::Error::NulCharacter { what: "tags", .. }),
+        "{err}"
+    );
     assert_eq!(h.count_jobs().await, 0);
+    // A backslash followed by `u0000` is text, not NUL: stored and read back as given.
+    let id = h.commit(vec![note::<H>("a\\u0000b")]).await[0];
+    assert_eq!(h.job(id).await.args["key"], "a\\u0000b");
     h.cleanup().await;
 }

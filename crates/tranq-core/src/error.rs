@@ -50,6 +50,17 @@ pub enum Error {
         /// The limit in force.
         limit: usize,
     },
+    /// Arguments or a tag hold a NUL character, which PostgreSQL cannot store. Refused on every
+    /// database, so that code tried on SQLite behaves the same on PostgreSQL.
+    #[error(
+        "the {what} of task `{task}` hold a NUL character (\\u0000), which PostgreSQL cannot store (tranq refuses it on every database): encode binary data, e.g. as base64, or strip the NUL"
+    )]
+    NulCharacter {
+        /// The task whose job was refused.
+        task: &'static str,
+        /// `arguments` or `tags`.
+        what: &'static str,
+    },
     /// A queue name is empty, too long or contains characters tranq does not accept.
     #[error("invalid queue name {name:?}: {reason}")]
     InvalidQueue {

@@ -148,6 +148,16 @@ impl<T: Task, A> JobBuilder<T, A> {
                 limit: self.max_payload_bytes,
             });
         }
+        let nul = |what| Error::NulCharacter {
+            task: T::NAME,
+            what,
+        };
+        if json_has_nul(args.get()) {
+            return Err(nul("arguments"));
+        }
+        if self.tags.iter().any(|tag| tag.contains('\0')) {
+            return Err(nul("tags"));
+        }
         Ok(NewJob {
             queue: queue.to_owned(),
             task: T::NAME,
@@ -185,6 +195,21 @@ impl<T: Task, A> JobBuilder<T, A> {
     {
         A::insert(conn, self.build_many(args), Ok)
     }
+}
+
+/// Whether JSON text holds a NUL character in a string or key. serde_json writes NUL as
+/// `\u0000`; the text is parsed only when that sequence appears (it may be an escaped backslash).
+fn json_has_nul(json: &str) -> bool {
+    fn walk(value: &serde_json::Value) -> bool {
+        match value {
+            serde_json::Value::String(s) => s.contains('\0'),
+            serde_json::Value::Array(items) => items.iter().any(walk),
+            serde_json::Value::Object(map) => map.iter().any(|(k, v)| k.contains('\0') || walk(v)),
+            _ => false,
+        }
+    }
+    json.contains("\\u0000")
+        && serde_json::from_str::<serde_json::Value>(json).is_ok_and(|value| walk(&value))
 }
 
 fn first_id(ids: Vec<JobId>) -> Result<JobId> {
