@@ -1,4 +1,5 @@
-//! Bad database URLs give a typed error that says what is wrong, on every database.
+//! Connecting: bad database URLs give a typed error that says what is wrong, on every database;
+//! processes that open and migrate a new SQLite file at once all succeed.
 #![allow(unreachable_pub, clippy::unwrap_used)]
 
 use tranq::Error;
@@ -60,4 +61,29 @@ async fn a_good_sqlite_url_connects_with_a_pool_of_several() {
     let store = tranq::sea_orm::Store::new(db.clone());
     assert!(store.job_get(tranq::JobId(1)).await.unwrap().is_none());
     txn.rollback().await.unwrap();
+}
+
+/// Several processes starting at once on a new SQLite file (a web server and its workers) each
+/// migrate: all succeed and the schema is applied once. Each pool stands for a process: its
+/// own connections, no lock shared in memory.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_first_migrations_of_a_new_sqlite_file_all_succeed() {
+    use tranq::Store as _;
+    let dir = std::env::temp_dir().join(format!("tranq-first-migrate-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for round in 0..20 {
+        let path = dir.join(format!("round-{round}.db"));
+        let url = format!("sqlite://{}?mode=rwc", path.display());
+        let migrations = (0..6).map(|_| {
+            let url = url.clone();
+            async move {
+                let db = tranq::sea_orm::connect(&url).await?;
+                tranq::sea_orm::Store::new(db).migrate().await
+            }
+        });
+        for result in futures::future::join_all(migrations).await {
+            result.unwrap_or_else(|e| panic!("round {round}: {e}"));
+        }
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -1,6 +1,8 @@
 //! tranq's schema migrations: the SQL files under `migrations/<dialect>/`, applied in order, once.
 
-use crate::dialect::{Dialect, RowShape, Value};
+use std::time::Duration;
+
+use crate::dialect::{Dialect, Query, RowShape, Value};
 use crate::error::Result;
 use crate::store::Backend;
 
@@ -57,15 +59,40 @@ pub fn migrations(dialect: Dialect) -> &'static [Migration] {
     }
 }
 
+/// Most tries of the preparing statement, [`PREPARE_RETRY`] apart.
+const PREPARE_TRIES: u32 = 100;
+const PREPARE_RETRY: Duration = Duration::from_millis(50);
+
+/// Runs the statement that comes before the migrating transaction (SQLite:
+/// `PRAGMA journal_mode = WAL`). Switching a file into WAL needs an exclusive lock that SQLite
+/// does not wait for (its busy timeout does not apply), so when several processes open a new
+/// file at once all but one fail it: they try again until the file is in WAL (about 5 s at most).
+async fn prepare(backend: &dyn Backend, statement: &Query) -> Result<()> {
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        match backend.execute(statement).await {
+            Ok(_) => return Ok(()),
+            Err(error) if tries < PREPARE_TRIES => {
+                tracing::debug!(%error, tries, "tranq: migration prepare failed, trying again");
+                tokio::time::sleep(PREPARE_RETRY).await;
+            }
+            Err(error) => return Err(error),
+        }
+    }
+}
+
 /// Applies every migration not yet applied, in one transaction that holds the dialect's
 /// migration lock, so concurrent callers wait for each other and each version runs once.
 pub(crate) async fn run(backend: &dyn Backend) -> Result<()> {
     let dialect = backend.dialect();
     let query = |name, params, shape| dialect.query(name, params, shape);
     if dialect.has("migration_prepare") {
-        backend
-            .execute(&query("migration_prepare", vec![], RowShape::Nothing)?)
-            .await?;
+        prepare(
+            backend,
+            &query("migration_prepare", vec![], RowShape::Nothing)?,
+        )
+        .await?;
     }
     let mut tx = backend.begin().await?;
     tx.fetch(&query("migration_lock", vec![], RowShape::Nothing)?)

@@ -1,7 +1,10 @@
 //! [`Backend`] over a SeaORM `DatabaseConnection` (a pool).
 
 use async_trait::async_trait;
-use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, TransactionTrait};
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, DatabaseTransaction, SqliteTransactionMode,
+    TransactionOptions, TransactionTrait,
+};
 use tranq_core::{Backend, Dialect, Error, Notifications, Query, Result, Row, Transaction};
 
 use crate::exec;
@@ -40,8 +43,19 @@ impl Backend for SeaOrmBackend {
         exec::dialect(self.db.get_database_backend())?;
         exec::fetch(&self.db, query).await
     }
+    /// A writing transaction: on SQLite `BEGIN IMMEDIATE` (as
+    /// [`Dialect::begin_write_sql`] says), which waits out the busy timeout for the write lock;
+    /// a deferred one that read first fails at once when another connection wrote meanwhile.
     async fn begin(&self) -> Result<Box<dyn Transaction>> {
-        let txn = self.db.begin().await.map_err(Error::database)?;
+        let options = TransactionOptions {
+            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+            ..TransactionOptions::default()
+        };
+        let txn = self
+            .db
+            .begin_with_options(options)
+            .await
+            .map_err(Error::database)?;
         Ok(Box::new(SeaOrmTransaction(txn)))
     }
     async fn listen(&self, channel: &'static str) -> Result<Option<Notifications>> {
