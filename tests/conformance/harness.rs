@@ -42,9 +42,9 @@ pub trait Harness: Sized + Send + Sync + 'static {
 
     /// `adapter/database`, for messages.
     fn pair() -> &'static str;
-    /// Statements one enqueue call adds to the caller's transaction, whatever the number of
-    /// jobs: 1, but for clients that read the ids back with a second statement.
-    fn enqueue_statements() -> usize {
+    /// Statements one enqueue call of `jobs` jobs adds to the caller's transaction: 1, but
+    /// for clients that read the ids back with `LAST_INSERT_ID()` (sync Diesel on MariaDB).
+    fn enqueue_statements(_jobs: usize) -> usize {
         1
     }
     /// A fresh database without tranq's schema.

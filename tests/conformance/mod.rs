@@ -33,7 +33,7 @@ macro_rules! suite {
             enqueue::committed_enqueue_runs_exactly_once,
             enqueue::rolled_back_enqueue_never_runs_and_leaves_no_row,
             enqueue::open_transaction_job_is_invisible_until_commit,
-            enqueue::enqueue_adds_exactly_one_statement_to_the_transaction,
+            enqueue::enqueue_adds_exactly_the_stated_statements_to_the_transaction,
             enqueue::concurrent_enqueues_each_get_the_ids_of_their_own_rows,
             enqueue::options_are_stored_on_the_row,
             enqueue::bad_enqueue_input_is_a_typed_error_and_writes_nothing,
@@ -58,6 +58,7 @@ macro_rules! suite {
             bad_input::a_huge_error_message_is_truncated_and_stored,
             bad_input::a_nul_character_in_a_result_or_error_is_stored,
             bad_input::a_result_over_the_size_limit_is_replaced_and_the_job_completes,
+            bad_input::many_large_results_finishing_together_are_all_stored,
         );
         $crate::suite!(@current_thread $harness;
             running::jobs_of_unknown_tasks_are_left_untouched_and_reported,

@@ -28,8 +28,10 @@ pub trait DieselDatabase: Database {
     type Conn: StoreConnection;
     /// `diesel/<database>`.
     const PAIR: &'static str;
-    /// Statements per enqueue: the insert, and on MariaDB the `LAST_INSERT_ID()` read.
-    const ENQUEUE_STATEMENTS: usize = 1;
+    /// Statements one enqueue of `jobs` jobs adds to the caller's transaction.
+    fn enqueue_statements(_jobs: usize) -> usize {
+        1
+    }
 
     /// How the harness builds its pools.
     fn pool() -> Builder<ConnectionManager<Self::Conn>> {
@@ -47,7 +49,31 @@ impl DieselDatabase for crate::conformance::databases::Postgres {
 impl DieselDatabase for crate::conformance::databases::MySql {
     type Conn = MysqlConnection;
     const PAIR: &'static str = "diesel/mysql";
-    const ENQUEUE_STATEMENTS: usize = 2;
+
+    /// The insert and the `LAST_INSERT_ID()` read, and for a batch the lock-mode read first.
+    fn enqueue_statements(jobs: usize) -> usize {
+        if jobs == 1 { 2 } else { 3 }
+    }
+
+    /// Ids step by 3 from 2 on these connections, so that the suite checks that the
+    /// `LAST_INSERT_ID()` path follows the server's step instead of assuming 1.
+    fn pool() -> Builder<ConnectionManager<MysqlConnection>> {
+        Pool::builder()
+            .max_size(8)
+            .connection_customizer(Box::new(SteppedIds))
+    }
+}
+
+#[cfg(feature = "mysql")]
+#[derive(Debug)]
+struct SteppedIds;
+
+#[cfg(feature = "mysql")]
+impl diesel::r2d2::CustomizeConnection<MysqlConnection, diesel::r2d2::Error> for SteppedIds {
+    fn on_acquire(&self, conn: &mut MysqlConnection) -> Result<(), diesel::r2d2::Error> {
+        conn.batch_execute("SET SESSION auto_increment_increment = 3, auto_increment_offset = 2")
+            .map_err(diesel::r2d2::Error::QueryError)
+    }
 }
 
 #[cfg(feature = "sqlite")]
@@ -116,8 +142,8 @@ where
         D::PAIR
     }
 
-    fn enqueue_statements() -> usize {
-        D::ENQUEUE_STATEMENTS
+    fn enqueue_statements(jobs: usize) -> usize {
+        D::enqueue_statements(jobs)
     }
 
     async fn empty(test: &str) -> Self {

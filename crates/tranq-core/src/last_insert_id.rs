@@ -1,83 +1,210 @@
 //! Learning the ids of inserted jobs without reading rows from `INSERT ... RETURNING`.
 //!
 //! Diesel's sync MySQL client reads a prepared statement's result columns before running it,
-//! and MariaDB announces those of `INSERT ... RETURNING` only once it ran: over that client the
-//! insert runs without its `RETURNING` clause and a second statement on the same connection
-//! reads `LAST_INSERT_ID()`, the first id of the statement. The ids of one statement are
+//! and MariaDB announces those of `INSERT ... RETURNING` only once it ran. Over that client the
+//! insert runs without its `RETURNING` clause, and a query on the same connection right after
+//! it reads `LAST_INSERT_ID()`: the first id of the statement. The ids of one statement are
 //! consecutive (step `@@auto_increment_increment`) while `innodb_autoinc_lock_mode` is 0 or 1
-//! (MariaDB's default is 1); under 2 only a one-job insert can be read back this way.
+//! (MariaDB's default is 1). Under 2 they need not be, so a batch is inserted one row per
+//! statement there.
+//!
+//! [`LastIdInsert`] is that plan as a small state machine: it says which statement to run next
+//! and reads what it returned, so that the sync (Diesel) and async ([`SqlStore`]) callers share
+//! every decision and only run statements.
+//!
+//! [`SqlStore`]: crate::SqlStore
 
 use crate::dialect::{Dialect, Query, Row, RowShape};
 use crate::error::{Error, Result};
 use crate::job::JobId;
 use crate::new_job::{NewJob, insert_query};
 
-/// How a connection learns the ids of the jobs an insert made.
+/// How a connection learns the ids of the jobs an insert made. Exhaustive on purpose: an
+/// adapter must handle every way.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum InsertIds {
     /// From the insert's own `RETURNING id` rows: one statement.
     Returning,
-    /// From `LAST_INSERT_ID()`, read by a second statement on the same connection right after
-    /// the insert ([`last_insert_id_queries`]).
+    /// From `LAST_INSERT_ID()`, read on the same connection right after the insert
+    /// ([`LastIdInsert`]).
     LastInsertId,
 }
 
-/// The insert of `jobs` without its `RETURNING` clause, and the query to run right after it on
-/// the same connection, whose row [`ids_from_last_insert_id`] reads.
-pub fn last_insert_id_queries(dialect: Dialect, jobs: &[NewJob]) -> Result<(Query, Query)> {
-    let insert = insert_query(dialect, jobs)?;
-    let unsupported = || Error::Unsupported {
-        operation: "reading inserted ids with LAST_INSERT_ID()".to_owned(),
-        dialect: dialect.name(),
-    };
-    let sql = insert
-        .sql
-        .trim_end()
-        .strip_suffix("RETURNING id")
-        .ok_or_else(unsupported)?;
-    let ids = dialect
-        .query("job_inserted_first_id", Vec::new(), RowShape::FirstInsertId)
-        .map_err(|_| unsupported())?;
-    let insert = Query {
-        sql,
-        shape: RowShape::Nothing,
-        ..insert
-    };
-    Ok((insert, ids))
+/// The next statement of a [`LastIdInsert`], or its end.
+#[derive(Debug)]
+pub enum InsertStep {
+    /// Run this statement; answer with [`InsertAnswer::Affected`].
+    Execute(Query),
+    /// Run this query; answer with [`InsertAnswer::Rows`].
+    Fetch(Query),
+    /// Every job is inserted: their ids, in order.
+    Done(Vec<JobId>),
 }
 
-/// The ids of the `count` jobs one insert made, from the row of the second query of
-/// [`last_insert_id_queries`].
+/// What the statement of the previous [`InsertStep`] returned.
+#[derive(Debug)]
+pub enum InsertAnswer {
+    /// Nothing ran yet: the first call.
+    Start,
+    /// Rows affected by an [`InsertStep::Execute`].
+    Affected(u64),
+    /// Rows of a [`InsertStep::Fetch`].
+    Rows(Vec<Row>),
+}
+
+/// Inserting jobs and learning their ids through `LAST_INSERT_ID()`, on one connection (inside
+/// the caller's transaction, or one of the store's own).
+///
+/// Statements: for one job, the insert and the id read (2). For a batch, the lock-mode read,
+/// the insert and the id read (3), or under `innodb_autoinc_lock_mode = 2` an insert and an id
+/// read per job. Nothing is written before the plan knows how to read the ids back.
 ///
 /// ```
-/// use tranq_core::{JobId, Row, Value, ids_from_last_insert_id};
+/// use tranq_core::{InsertAnswer, Dialect, LastIdInsert, InsertStep};
 ///
-/// // LAST_INSERT_ID() = 41, auto_increment_increment = 2, innodb_autoinc_lock_mode = 1
-/// let row = Row(vec![Value::Int(41), Value::Int(2), Value::Int(1)]);
-/// assert_eq!(ids_from_last_insert_id(vec![row], 3)?, vec![JobId(41), JobId(43), JobId(45)]);
+/// // No jobs: nothing to run.
+/// let mut plan = LastIdInsert::new(Dialect::MySql, &[])?;
+/// assert!(matches!(plan.next(InsertAnswer::Start)?, InsertStep::Done(ids) if ids.is_empty()));
 /// # Ok::<(), tranq_core::Error>(())
 /// ```
-pub fn ids_from_last_insert_id(rows: Vec<Row>, count: usize) -> Result<Vec<JobId>> {
+#[derive(Debug)]
+pub struct LastIdInsert<'a> {
+    dialect: Dialect,
+    jobs: &'a [NewJob],
+    read_ids: Query,
+    ids: Vec<JobId>,
+    state: State,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum State {
+    Start,
+    AwaitingLockMode,
+    /// The insert of `jobs[from..to]` ran.
+    AwaitingInsert {
+        from: usize,
+        to: usize,
+    },
+    /// The id read after the insert of `jobs[from..to]` ran.
+    AwaitingIds {
+        from: usize,
+        to: usize,
+    },
+    Finished,
+}
+
+impl<'a> LastIdInsert<'a> {
+    /// A plan to insert `jobs` in `dialect`, which must define `job_inserted_first_id`.
+    pub fn new(dialect: Dialect, jobs: &'a [NewJob]) -> Result<Self> {
+        let read_ids = dialect
+            .query("job_inserted_first_id", Vec::new(), RowShape::FirstInsertId)
+            .map_err(|_| unsupported(dialect))?;
+        Ok(LastIdInsert {
+            dialect,
+            jobs,
+            read_ids,
+            ids: Vec::with_capacity(jobs.len()),
+            state: State::Start,
+        })
+    }
+
+    /// Takes what the previous step's statement returned ([`InsertAnswer::Start`] the first time)
+    /// and says what to run next.
+    pub fn next(&mut self, answer: InsertAnswer) -> Result<InsertStep> {
+        let n = self.jobs.len();
+        match (self.state, answer) {
+            (State::Start, InsertAnswer::Start) => match n {
+                0 => self.finish(),
+                1 => self.insert(0, 1),
+                _ => {
+                    self.state = State::AwaitingLockMode;
+                    Ok(InsertStep::Fetch(self.read_ids.clone()))
+                }
+            },
+            (State::AwaitingLockMode, InsertAnswer::Rows(rows)) => {
+                if read_first_id(&rows)?.consecutive {
+                    self.insert(0, n)
+                } else {
+                    self.insert(0, 1)
+                }
+            }
+            (State::AwaitingInsert { from, to }, InsertAnswer::Affected(affected)) => {
+                if affected != (to - from) as u64 {
+                    return Err(Error::database_message(format!(
+                        "the insert of {} jobs wrote {affected} rows",
+                        to - from
+                    )));
+                }
+                self.state = State::AwaitingIds { from, to };
+                Ok(InsertStep::Fetch(self.read_ids.clone()))
+            }
+            (State::AwaitingIds { from, to }, InsertAnswer::Rows(rows)) => {
+                let read = read_first_id(&rows)?;
+                let count = to - from;
+                if count > 1 && !read.consecutive {
+                    return Err(Error::database_message(
+                        "innodb_autoinc_lock_mode changed during a batch insert",
+                    ));
+                }
+                self.ids
+                    .extend((0..count as i64).map(|i| JobId(read.first + read.step * i)));
+                if to == n {
+                    self.finish()
+                } else {
+                    self.insert(to, to + 1)
+                }
+            }
+            (state, answer) => Err(Error::database_message(format!(
+                "LAST_INSERT_ID() insert: unexpected {answer:?} in state {state:?}"
+            ))),
+        }
+    }
+
+    fn insert(&mut self, from: usize, to: usize) -> Result<InsertStep> {
+        let query = insert_query(self.dialect, &self.jobs[from..to])?;
+        let sql = query
+            .sql
+            .trim_end()
+            .strip_suffix("RETURNING id")
+            .ok_or_else(|| unsupported(self.dialect))?;
+        self.state = State::AwaitingInsert { from, to };
+        Ok(InsertStep::Execute(Query {
+            sql,
+            shape: RowShape::Nothing,
+            ..query
+        }))
+    }
+
+    fn finish(&mut self) -> Result<InsertStep> {
+        self.state = State::Finished;
+        Ok(InsertStep::Done(std::mem::take(&mut self.ids)))
+    }
+}
+
+fn unsupported(dialect: Dialect) -> Error {
+    Error::Unsupported {
+        operation: "reading inserted ids with LAST_INSERT_ID()".to_owned(),
+        dialect: dialect.name(),
+    }
+}
+
+/// The row of `job_inserted_first_id`.
+struct FirstId {
+    first: i64,
+    step: i64,
+    /// Whether the ids of one multi-row statement are consecutive (lock mode 0 or 1).
+    consecutive: bool,
+}
+
+fn read_first_id(rows: &[Row]) -> Result<FirstId> {
     let row = rows
         .first()
         .ok_or_else(|| Error::database_message("LAST_INSERT_ID() returned no row"))?;
-    let (first, step, lock_mode) = (row.int(0)?, row.int(1)?, row.int(2)?);
-    if first <= 0 {
-        return Err(Error::database_message("the insert made no row"));
-    }
-    if count > 1 && lock_mode >= 2 {
-        return Err(Error::Config(format!(
-            "the server runs with innodb_autoinc_lock_mode = {lock_mode}, under which the ids \
-             of one multi-row insert need not be consecutive, and this connection cannot read \
-             them from INSERT ... RETURNING (sync Diesel on MariaDB): set \
-             innodb_autoinc_lock_mode = 1 (MariaDB's default), enqueue one job per call, or \
-             use the diesel-async adapter; then roll this transaction back (returning the \
-             error from `conn.transaction` does)"
-        )));
-    }
-    Ok((0..count)
-        .map(|i| JobId(first + step.max(1) * i as i64))
-        .collect())
+    Ok(FirstId {
+        first: row.int(0)?,
+        step: row.int(1)?.max(1),
+        consecutive: row.int(2)? < 2,
+    })
 }
 
 #[cfg(test)]
@@ -85,44 +212,112 @@ mod tests {
     use super::*;
     use crate::dialect::Value;
 
-    fn first_id_row(first: i64, step: i64, lock_mode: i64) -> Vec<Row> {
-        vec![Row(vec![
+    fn row(first: i64, step: i64, lock_mode: i64) -> InsertAnswer {
+        InsertAnswer::Rows(vec![Row(vec![
             Value::Int(first),
             Value::Int(step),
             Value::Int(lock_mode),
-        ])]
+        ])])
     }
 
-    #[test]
-    fn the_mysql_insert_loses_only_its_returning_clause() {
-        let (insert, first_id) =
-            last_insert_id_queries(Dialect::MySql, &[]).expect("MySQL reads LAST_INSERT_ID()");
-        let with_returning = insert_query(Dialect::MySql, &[]).expect("MySQL insert");
-        assert!(!insert.sql.contains("RETURNING"));
-        assert!(with_returning.sql.starts_with(insert.sql));
-        assert_eq!(insert.params, with_returning.params);
-        assert_eq!(insert.shape, RowShape::Nothing);
-        assert!(first_id.sql.contains("LAST_INSERT_ID()"));
-        assert_eq!(first_id.shape, RowShape::FirstInsertId);
+    /// Jobs with JSON arguments 0, 1, 2, ...
+    fn jobs(n: usize) -> Vec<NewJob> {
+        (0..n).map(|i| NewJob::for_test(&i.to_string())).collect()
     }
 
-    #[test]
-    fn one_job_is_read_back_under_every_lock_mode() {
-        for mode in 0..=2 {
-            let ids = ids_from_last_insert_id(first_id_row(7, 1, mode), 1).expect("one id");
-            assert_eq!(ids, vec![JobId(7)]);
+    fn expect_execute(step: Result<InsertStep>) -> Query {
+        match step.expect("a step") {
+            InsertStep::Execute(q) => q,
+            other => panic!("expected an insert, got {other:?}"),
+        }
+    }
+
+    fn expect_fetch(step: Result<InsertStep>) -> Query {
+        match step.expect("a step") {
+            InsertStep::Fetch(q) => q,
+            other => panic!("expected a read, got {other:?}"),
+        }
+    }
+
+    fn expect_done(step: Result<InsertStep>) -> Vec<JobId> {
+        match step.expect("a step") {
+            InsertStep::Done(ids) => ids,
+            other => panic!("expected the end, got {other:?}"),
         }
     }
 
     #[test]
-    fn many_jobs_under_interleaved_lock_mode_are_a_config_error() {
-        let err = ids_from_last_insert_id(first_id_row(7, 1, 2), 3).expect_err("lock mode 2");
-        assert!(matches!(err, Error::Config(ref m) if m.contains("innodb_autoinc_lock_mode = 1")));
+    fn one_job_is_an_insert_without_returning_then_the_id_read() {
+        let jobs = jobs(1);
+        let mut plan = LastIdInsert::new(Dialect::MySql, &jobs).expect("MySQL");
+        let insert = expect_execute(plan.next(InsertAnswer::Start));
+        assert!(!insert.sql.contains("RETURNING"));
+        assert!(
+            insert_query(Dialect::MySql, &jobs)
+                .expect("insert")
+                .sql
+                .starts_with(insert.sql)
+        );
+        assert_eq!(insert.shape, RowShape::Nothing);
+        let read = expect_fetch(plan.next(InsertAnswer::Affected(1)));
+        assert!(read.sql.contains("LAST_INSERT_ID()"));
+        assert_eq!(expect_done(plan.next(row(7, 1, 2))), vec![JobId(7)]);
     }
 
     #[test]
-    fn an_insert_that_made_no_row_is_an_error() {
-        assert!(ids_from_last_insert_id(first_id_row(0, 1, 1), 1).is_err());
-        assert!(ids_from_last_insert_id(Vec::new(), 1).is_err());
+    fn a_batch_under_a_consecutive_lock_mode_is_one_insert_with_stepped_ids() {
+        let jobs = jobs(3);
+        let mut plan = LastIdInsert::new(Dialect::MySql, &jobs).expect("MySQL");
+        expect_fetch(plan.next(InsertAnswer::Start));
+        let insert = expect_execute(plan.next(row(0, 2, 1)));
+        assert_eq!(
+            insert.params,
+            insert_query(Dialect::MySql, &jobs).expect("insert").params
+        );
+        expect_fetch(plan.next(InsertAnswer::Affected(3)));
+        let ids = expect_done(plan.next(row(41, 2, 1)));
+        assert_eq!(ids, vec![JobId(41), JobId(43), JobId(45)]);
+    }
+
+    #[test]
+    fn a_batch_under_interleaved_lock_mode_is_one_insert_per_job() {
+        let jobs = jobs(2);
+        let mut plan = LastIdInsert::new(Dialect::MySql, &jobs).expect("MySQL");
+        expect_fetch(plan.next(InsertAnswer::Start));
+        let first = expect_execute(plan.next(row(0, 1, 2)));
+        assert_eq!(
+            first.params,
+            insert_query(Dialect::MySql, &jobs[..1])
+                .expect("insert")
+                .params
+        );
+        expect_fetch(plan.next(InsertAnswer::Affected(1)));
+        let second = expect_execute(plan.next(row(10, 1, 2)));
+        assert_eq!(
+            second.params,
+            insert_query(Dialect::MySql, &jobs[1..])
+                .expect("insert")
+                .params
+        );
+        expect_fetch(plan.next(InsertAnswer::Affected(1)));
+        assert_eq!(
+            expect_done(plan.next(row(14, 1, 2))),
+            vec![JobId(10), JobId(14)]
+        );
+    }
+
+    #[test]
+    fn an_insert_that_wrote_fewer_rows_is_an_error() {
+        let jobs = jobs(1);
+        let mut plan = LastIdInsert::new(Dialect::MySql, &jobs).expect("MySQL");
+        expect_execute(plan.next(InsertAnswer::Start));
+        assert!(plan.next(InsertAnswer::Affected(0)).is_err());
+    }
+
+    #[test]
+    fn no_jobs_run_no_statement_and_other_dialects_are_unsupported() {
+        let mut plan = LastIdInsert::new(Dialect::MySql, &[]).expect("MySQL");
+        assert!(expect_done(plan.next(InsertAnswer::Start)).is_empty());
+        assert!(LastIdInsert::new(Dialect::Postgres, &[]).is_err());
     }
 }

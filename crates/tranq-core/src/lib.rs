@@ -19,7 +19,7 @@ mod worker;
 pub use dialect::{ColumnType, Dialect, Query, Row, RowShape, Value};
 pub use error::{Error, Result, redact_url};
 pub use job::{AttemptError, ClaimedJob, JobId, JobInfo, JobState, Lease};
-pub use last_insert_id::{InsertIds, ids_from_last_insert_id, last_insert_id_queries};
+pub use last_insert_id::{InsertAnswer, InsertIds, InsertStep, LastIdInsert};
 pub use maintenance::{
     DEFAULT_LEADER_TTL, DEFAULT_PRUNE_INTERVAL, DEFAULT_RETENTION, PRUNE_BATCH, RESCUE_BATCH,
     UNKNOWN_TASK_REPORT_INTERVAL,

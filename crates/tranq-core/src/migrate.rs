@@ -66,20 +66,28 @@ const PREPARE_RETRY: Duration = Duration::from_millis(50);
 /// Runs the statement that comes before the migrating transaction (SQLite:
 /// `PRAGMA journal_mode = WAL`). Switching a file into WAL needs an exclusive lock that SQLite
 /// does not wait for (its busy timeout does not apply), so when several processes open a new
-/// file at once all but one fail it: they try again until the file is in WAL (about 5 s at most).
+/// file at once all but one fail it with "database is locked": they try again until the file
+/// is in WAL (about 5 s at most). Other errors return at once.
 async fn prepare(backend: &dyn Backend, statement: &Query) -> Result<()> {
     let mut tries = 0;
     loop {
         tries += 1;
         match backend.execute(statement).await {
             Ok(_) => return Ok(()),
-            Err(error) if tries < PREPARE_TRIES => {
+            Err(error) if tries < PREPARE_TRIES && is_busy(&error) => {
                 tracing::debug!(%error, tries, "tranq: migration prepare failed, trying again");
                 tokio::time::sleep(PREPARE_RETRY).await;
             }
             Err(error) => return Err(error),
         }
     }
+}
+
+/// Whether the database said another connection holds the lock ("database is locked", SQLite's
+/// `SQLITE_BUSY`): worth trying again, unlike a file that cannot be written.
+fn is_busy(error: &crate::error::Error) -> bool {
+    let message = error.to_string().to_ascii_lowercase();
+    message.contains("locked") || message.contains("busy")
 }
 
 /// Applies every migration not yet applied, in one transaction that holds the dialect's

@@ -29,6 +29,24 @@ pub struct NewJob {
     tags: Vec<String>,
 }
 
+#[cfg(test)]
+impl NewJob {
+    /// A job of task `test` on the default queue with arguments `args_json`.
+    pub(crate) fn for_test(args_json: &str) -> NewJob {
+        NewJob {
+            queue: "default".to_owned(),
+            task: "test",
+            args: serde_json::value::RawValue::from_string(args_json.to_owned())
+                .expect("JSON arguments"),
+            priority: 0,
+            run_at_us: None,
+            delay_us: 0,
+            max_attempts: 1,
+            tags: Vec::new(),
+        }
+    }
+}
+
 /// Checks a queue name: 1 to 128 characters of letters, digits, `_`, `-`, `.` and `:`.
 ///
 /// ```
@@ -131,7 +149,8 @@ impl<T: Task, A> JobBuilder<T, A> {
         self
     }
 
-    /// Turns arguments into a row to insert, checking queue and size.
+    /// Turns arguments into a row to insert, checking the queue name, the size of the
+    /// arguments and that no NUL character is in them or in the tags.
     pub fn build(&self, args: &T::Args) -> Result<NewJob> {
         let queue = self.queue.as_deref().unwrap_or(T::OPTIONS.queue_name());
         validate_queue(queue)?;
@@ -184,7 +203,8 @@ impl<T: Task, A> JobBuilder<T, A> {
         A::insert(conn, self.build(&args).map(|job| vec![job]), first_id)
     }
 
-    /// Inserts many jobs in one statement; returns their ids in order.
+    /// Inserts many jobs in one statement (sync Diesel on MariaDB: see
+    /// [`LastIdInsert`](crate::LastIdInsert)); returns their ids in order.
     pub fn enqueue_many_in<C>(
         &self,
         conn: C,
@@ -225,7 +245,9 @@ fn first_id(ids: Vec<JobId>) -> Result<JobId> {
 pub trait EnqueueVia<C> {
     /// What an enqueue call returns: `Result<R>` or a future of it.
     type Output<R: Send + 'static>;
-    /// Runs the insert query built by [`insert_query`] on `conn`; `finish` shapes the ids.
+    /// Runs the insert query built by [`insert_query`] on `conn` (or, where the client cannot
+    /// read its `RETURNING` rows, the statements of a [`LastIdInsert`](crate::LastIdInsert));
+    /// `finish` shapes the ids.
     fn insert<R: Send + 'static>(
         conn: C,
         jobs: Result<Vec<NewJob>>,

@@ -2,8 +2,8 @@
 
 use diesel::QueryResult;
 use tranq_core::{
-    EnqueueVia, InsertIds, JobBuilder, JobId, NewJob, Result, Task, ids_from_last_insert_id,
-    insert_query, inserted_ids, last_insert_id_queries,
+    EnqueueVia, InsertAnswer, InsertIds, InsertStep, JobBuilder, JobId, LastIdInsert, NewJob,
+    Result, Task, insert_query, inserted_ids,
 };
 
 use crate::shared::{enqueue_failed, into_diesel};
@@ -24,11 +24,19 @@ impl<'c, C: TranqConnection> EnqueueVia<&'c mut C> for Diesel {
                 inserted_ids(conn.tranq_fetch(&query).map_err(enqueue_failed)?)
             }
             InsertIds::LastInsertId => {
-                let (insert, first_id) =
-                    last_insert_id_queries(C::DIALECT, &jobs).map_err(into_diesel)?;
-                conn.tranq_execute(&insert).map_err(enqueue_failed)?;
-                let rows = conn.tranq_fetch(&first_id).map_err(enqueue_failed)?;
-                ids_from_last_insert_id(rows, jobs.len())
+                let mut plan = LastIdInsert::new(C::DIALECT, &jobs).map_err(into_diesel)?;
+                let mut answer = InsertAnswer::Start;
+                loop {
+                    answer = match plan.next(answer).map_err(into_diesel)? {
+                        InsertStep::Execute(q) => {
+                            InsertAnswer::Affected(conn.tranq_execute(&q).map_err(enqueue_failed)?)
+                        }
+                        InsertStep::Fetch(q) => {
+                            InsertAnswer::Rows(conn.tranq_fetch(&q).map_err(enqueue_failed)?)
+                        }
+                        InsertStep::Done(ids) => break Ok(ids),
+                    }
+                }
             }
         };
         ids.and_then(finish).map_err(into_diesel)
@@ -37,10 +45,12 @@ impl<'c, C: TranqConnection> EnqueueVia<&'c mut C> for Diesel {
 
 /// Enqueue methods on every task handle, for Diesel connections.
 ///
-/// Each call adds exactly one statement to the transaction `conn` is in (two on MariaDB, whose
-/// ids this client reads with `LAST_INSERT_ID()` right after the insert). Errors are
+/// Each call adds exactly one statement to the transaction `conn` is in. On MariaDB this client
+/// reads the ids with `LAST_INSERT_ID()` right after the insert: two statements for one job,
+/// three for a batch (the auto-increment lock mode is read first; under
+/// `innodb_autoinc_lock_mode = 2` a batch is one insert per job). Errors are
 /// `diesel::result::Error`, so that `?` works inside `conn.transaction(|conn| ...)`; tranq's own
-/// (invalid queue, payload too large, missing schema) come back typed through
+/// (invalid queue, payload too large, NUL character, missing schema) come back typed through
 /// [`tranq_error`](crate::tranq_error).
 pub trait Enqueue: Task + Sized {
     /// Options for one enqueue (delay, run_at, priority, queue, max_attempts, tags), then
@@ -54,9 +64,7 @@ pub trait Enqueue: Task + Sized {
         Self::options().enqueue_in(conn, args)
     }
 
-    /// Inserts many jobs in one statement; returns their ids in order. On MariaDB the ids are
-    /// read back from `LAST_INSERT_ID()`, which needs `innodb_autoinc_lock_mode` 0 or 1 (the
-    /// default) for more than one job; under 2 this is an [`Error::Config`](tranq_core::Error).
+    /// Inserts many jobs in one statement (on MariaDB, see above); returns their ids in order.
     fn enqueue_many_in<C: TranqConnection>(
         conn: &mut C,
         args: impl IntoIterator<Item = Self::Args>,

@@ -5,15 +5,15 @@
 //! `postgres` (`PgConnection`, links libpq), `mysql` (`MysqlConnection` to MariaDB, links
 //! libmysqlclient) or `sqlite` (`SqliteConnection`, SQLite bundled).
 //!
-//! On MariaDB an enqueue is two statements, not one: Diesel's MySQL client reads a statement's
-//! result columns before running it, and MariaDB announces those of `INSERT ... RETURNING`
-//! only once it ran, so the insert runs without `RETURNING` and the ids are read from
-//! `LAST_INSERT_ID()` (consecutive under `innodb_autoinc_lock_mode` 0 or 1, MariaDB's default;
-//! under 2 only one job per call). `tranq-diesel-async` on MariaDB needs one statement.
+//! On MariaDB an enqueue is two statements (three for a batch), not one: Diesel's MySQL client
+//! reads a statement's result columns before running it, and MariaDB announces those of
+//! `INSERT ... RETURNING` only once it ran, so the insert runs without `RETURNING` and the ids
+//! are read from `LAST_INSERT_ID()` (see [`tranq_core::LastIdInsert`]). `tranq-diesel-async` on
+//! MariaDB needs one statement.
 //!
 //! - [`Enqueue`]: `MyTask::enqueue_in(conn, args)?` on a `&mut PgConnection` (or a
 //!   `MysqlConnection`, a `SqliteConnection`, or a pooled one), inside
-//!   `conn.transaction(|conn| ...)`; exactly one statement per call (two on MariaDB).
+//!   `conn.transaction(|conn| ...)`; exactly one statement per call (on MariaDB see above).
 //! - [`Store`]: `Store::new(pool)` over an `r2d2::Pool<ConnectionManager<PgConnection>>` (or of
 //!   `MysqlConnection`s or `SqliteConnection`s), for `tranq::Worker::builder`. Diesel's calls
 //!   block, so each runs on tokio's blocking pool.

@@ -1,4 +1,5 @@
-//! A transaction held on one pooled connection across awaits (used by migrations).
+//! A transaction held on one pooled connection across awaits: migrations, and on MariaDB every
+//! lock-update-read of the store (claims, completions, heartbeats, rescues) and its inserts.
 
 use async_trait::async_trait;
 use diesel::connection::{Connection, TransactionManager};

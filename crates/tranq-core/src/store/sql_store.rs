@@ -10,7 +10,7 @@ use super::{
 use crate::dialect::{Dialect, Query, Row, RowShape, Value};
 use crate::error::{Error, Result};
 use crate::job::{AttemptError, ClaimedJob, JobId, JobInfo, JobState, Lease};
-use crate::last_insert_id::{InsertIds, ids_from_last_insert_id, last_insert_id_queries};
+use crate::last_insert_id::{InsertAnswer, InsertIds, InsertStep, LastIdInsert};
 use crate::new_job::{NewJob, insert_query, inserted_ids};
 
 /// Names of every query this store runs; each dialect must define them all.
@@ -245,12 +245,22 @@ impl<B: Backend> Store for SqlStore<B> {
                 inserted_ids(self.backend.fetch(&query).await?)
             }
             InsertIds::LastInsertId => {
-                let (insert, first_id) = last_insert_id_queries(self.dialect(), jobs)?;
+                // One connection for every statement: LAST_INSERT_ID() is per connection.
+                let mut plan = LastIdInsert::new(self.dialect(), jobs)?;
                 let mut tx = self.backend.begin().await?;
-                tx.execute(&insert).await?;
-                let ids = ids_from_last_insert_id(tx.fetch(&first_id).await?, jobs.len())?;
-                tx.commit().await?;
-                Ok(ids)
+                let mut answer = InsertAnswer::Start;
+                loop {
+                    answer = match plan.next(answer)? {
+                        InsertStep::Execute(query) => {
+                            InsertAnswer::Affected(tx.execute(&query).await?)
+                        }
+                        InsertStep::Fetch(query) => InsertAnswer::Rows(tx.fetch(&query).await?),
+                        InsertStep::Done(ids) => {
+                            tx.commit().await?;
+                            return Ok(ids);
+                        }
+                    }
+                }
             }
         }
     }

@@ -15,13 +15,23 @@ use crate::store::{Completion, FailParams};
 /// An outcome waiting to be stored.
 #[derive(Debug)]
 pub(crate) enum Report {
-    Complete(Completion),
+    Complete {
+        completion: Completion,
+        /// Length of the result's JSON.
+        result_bytes: usize,
+    },
     Fail(FailParams),
 }
 
 /// Most completion statements in flight at once. While one waits for its commit to be flushed
 /// to disk, the next batch is already on its way, and the database flushes both at once.
 const MAX_FLUSHES_IN_FLIGHT: usize = 3;
+
+/// Most result JSON in one completion statement (one more result, at most
+/// [`MAX_RESULT_BYTES`](super::MAX_RESULT_BYTES), may push it over). MariaDB refuses a
+/// statement over `max_allowed_packet` (16 MiB by default) and its completion sends the
+/// results twice (lock, then update): a refused batch would be retried forever.
+const MAX_BATCH_RESULT_BYTES: usize = 4 * 1024 * 1024;
 
 pub(crate) fn spawn(shared: Arc<Shared>) -> (UnboundedSender<Report>, JoinHandle<()>) {
     let (tx, rx) = mpsc::unbounded_channel();
@@ -41,15 +51,19 @@ async fn run(shared: Arc<Shared>, mut rx: UnboundedReceiver<Report>) {
         while flushes.len() >= in_flight {
             flushes.join_next().await;
         }
-        let mut completions = Vec::new();
-        let mut failures = Vec::new();
-        push(first, &mut completions, &mut failures);
-        while completions.len() < max {
+        let mut batch = Batch::default();
+        batch.push(first);
+        while batch.completions.len() < max && batch.result_bytes < MAX_BATCH_RESULT_BYTES {
             match rx.try_recv() {
-                Ok(report) => push(report, &mut completions, &mut failures),
+                Ok(report) => batch.push(report),
                 Err(_) => break,
             }
         }
+        let Batch {
+            mut completions,
+            mut failures,
+            ..
+        } = batch;
         let shared = shared.clone();
         flushes.spawn(async move { flush(&shared, &mut completions, &mut failures).await });
     }
@@ -57,10 +71,26 @@ async fn run(shared: Arc<Shared>, mut rx: UnboundedReceiver<Report>) {
     while flushes.join_next().await.is_some() {}
 }
 
-fn push(report: Report, completions: &mut Vec<Completion>, failures: &mut Vec<FailParams>) {
-    match report {
-        Report::Complete(c) => completions.push(c),
-        Report::Fail(f) => failures.push(f),
+/// Outcomes taken together into one flush.
+#[derive(Default)]
+struct Batch {
+    completions: Vec<Completion>,
+    failures: Vec<FailParams>,
+    result_bytes: usize,
+}
+
+impl Batch {
+    fn push(&mut self, report: Report) {
+        match report {
+            Report::Complete {
+                completion,
+                result_bytes,
+            } => {
+                self.completions.push(completion);
+                self.result_bytes += result_bytes;
+            }
+            Report::Fail(f) => self.failures.push(f),
+        }
     }
 }
 

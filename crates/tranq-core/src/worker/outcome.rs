@@ -53,11 +53,18 @@ pub(crate) fn decide(
                 took_ms = took.as_secs_f64() * 1000.0,
                 "tranq: job completed"
             );
-            Report::Complete(Completion {
-                id: job.id,
-                token: job.lease_token,
-                result: result.map(storable::result),
-            })
+            let (result, result_bytes) = match result.map(storable::result) {
+                Some((value, bytes)) => (Some(value), bytes),
+                None => (None, 0),
+            };
+            Report::Complete {
+                completion: Completion {
+                    id: job.id,
+                    token: job.lease_token,
+                    result,
+                },
+                result_bytes,
+            }
         }
         Outcome::Failed(TaskError { kind }) => match kind {
             TaskErrorKind::Retry(message) => retry_or_discard(message),

@@ -25,19 +25,52 @@ pub(crate) fn message(message: String) -> String {
 /// `{"tranq_result_dropped": "<why>"}` and the job completes.
 pub const MAX_RESULT_BYTES: usize = 1024 * 1024;
 
-/// A task's return value as it is stored.
-pub(crate) fn result(value: Value) -> Value {
-    let value = result_without_nul(value);
-    let bytes = serde_json::to_string(&value).map_or(0, |json| json.len());
+/// A task's return value as it is stored, and the length of its JSON.
+pub(crate) fn result(value: Value) -> (Value, usize) {
+    let value = if has_nul(&value) {
+        result_without_nul(value)
+    } else {
+        value
+    };
+    let bytes = json_len(&value);
     if bytes <= MAX_RESULT_BYTES {
-        return value;
+        return (value, bytes);
     }
     let why = format!(
         "the result's JSON was {bytes} bytes, over the {MAX_RESULT_BYTES}-byte limit; store \
          large outputs in your own tables and return their key"
     );
     tracing::warn!(%why, "tranq: result not stored");
-    serde_json::json!({ "tranq_result_dropped": why })
+    let note = serde_json::json!({ "tranq_result_dropped": why });
+    let bytes = json_len(&note);
+    (note, bytes)
+}
+
+/// Length of the JSON text of `value`, counted without building it.
+fn json_len(value: &Value) -> usize {
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0 += buf.len();
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut count = Count(0);
+    // Writing a `Value` cannot fail, and the counter never does.
+    let _ = serde_json::to_writer(&mut count, value);
+    count.0
+}
+
+fn has_nul(value: &Value) -> bool {
+    match value {
+        Value::String(s) => s.contains(NUL),
+        Value::Array(items) => items.iter().any(has_nul),
+        Value::Object(map) => map.iter().any(|(k, v)| k.contains(NUL) || has_nul(v)),
+        _ => false,
+    }
 }
 
 fn result_without_nul(value: Value) -> Value {
@@ -90,7 +123,11 @@ mod tests {
 
     #[test]
     fn nul_characters_become_replacement_characters_everywhere_in_a_result() {
-        let stored = result(json!({"a\0": ["x\0y", 1, {"k": "\0"}], "n": null}));
+        let (stored, bytes) = result(json!({"a\0": ["x\0y", 1, {"k": "\0"}], "n": null}));
+        assert_eq!(
+            bytes,
+            serde_json::to_string(&stored).unwrap_or_default().len()
+        );
         assert_eq!(
             stored,
             json!({"a\u{FFFD}": ["x\u{FFFD}y", 1, {"k": "\u{FFFD}"}], "n": null})
@@ -101,8 +138,12 @@ mod tests {
     #[test]
     fn a_result_over_the_limit_is_replaced_by_a_note() {
         let small = json!("x".repeat(MAX_RESULT_BYTES - 2));
-        assert_eq!(result(small.clone()), small, "exactly at the limit: kept");
-        let big = result(json!("x".repeat(MAX_RESULT_BYTES)));
+        assert_eq!(
+            result(small.clone()),
+            (small, MAX_RESULT_BYTES),
+            "at the limit: kept"
+        );
+        let (big, _) = result(json!("x".repeat(MAX_RESULT_BYTES)));
         let why = big["tranq_result_dropped"].as_str().unwrap_or_default();
         assert!(
             why.contains(&format!("{} bytes", MAX_RESULT_BYTES + 2)),
