@@ -50,7 +50,8 @@ impl DieselDatabase for crate::conformance::databases::MySql {
     type Conn = MysqlConnection;
     const PAIR: &'static str = "diesel/mysql";
 
-    /// The insert and the `LAST_INSERT_ID()` read, and for a batch the lock-mode read first.
+    /// The insert and the `LAST_INSERT_ID()` read, and for a batch the lock-mode read first
+    /// (under `innodb_autoinc_lock_mode` 0 or 1, MariaDB's default and this server's).
     fn enqueue_statements(jobs: usize) -> usize {
         if jobs == 1 { 2 } else { 3 }
     }

@@ -56,8 +56,10 @@ pub enum InsertAnswer {
 /// the caller's transaction, or one of the store's own).
 ///
 /// Statements: for one job, the insert and the id read (2). For a batch, the lock-mode read,
-/// the insert and the id read (3), or under `innodb_autoinc_lock_mode = 2` an insert and an id
-/// read per job. Nothing is written before the plan knows how to read the ids back.
+/// the insert and the id read (3), or under `innodb_autoinc_lock_mode = 2` the lock-mode read
+/// and an insert and an id read per job (1 + 2n): run a batch inside a transaction (or a
+/// savepoint) so that it stays all or nothing. Nothing is written before the plan knows how to
+/// read the ids back.
 ///
 /// ```
 /// use tranq_core::{InsertAnswer, Dialect, LastIdInsert, InsertStep};
@@ -129,8 +131,8 @@ impl<'a> LastIdInsert<'a> {
                 }
             }
             (State::AwaitingInsert { from, to }, InsertAnswer::Affected(affected)) => {
-                if affected != (to - from) as u64 {
-                    return Err(Error::database_message(format!(
+                if usize::try_from(affected).ok() != Some(to - from) {
+                    return Err(Error::Corrupt(format!(
                         "the insert of {} jobs wrote {affected} rows",
                         to - from
                     )));
@@ -142,19 +144,31 @@ impl<'a> LastIdInsert<'a> {
                 let read = read_first_id(&rows)?;
                 let count = to - from;
                 if count > 1 && !read.consecutive {
-                    return Err(Error::database_message(
-                        "innodb_autoinc_lock_mode changed during a batch insert",
+                    return Err(Error::Corrupt(
+                        "innodb_autoinc_lock_mode changed during a batch insert".to_owned(),
                     ));
                 }
-                self.ids
-                    .extend((0..count as i64).map(|i| JobId(read.first + read.step * i)));
+                if read.first <= 0 {
+                    return Err(Error::Corrupt(format!(
+                        "LAST_INSERT_ID() is {} after an insert",
+                        read.first
+                    )));
+                }
+                for i in 0..count {
+                    let id = i64::try_from(i)
+                        .ok()
+                        .and_then(|i| read.step.checked_mul(i))
+                        .and_then(|offset| read.first.checked_add(offset))
+                        .ok_or_else(|| Error::Corrupt("inserted ids overflow i64".to_owned()))?;
+                    self.ids.push(JobId(id));
+                }
                 if to == n {
                     self.finish()
                 } else {
                     self.insert(to, to + 1)
                 }
             }
-            (state, answer) => Err(Error::database_message(format!(
+            (state, answer) => Err(Error::Corrupt(format!(
                 "LAST_INSERT_ID() insert: unexpected {answer:?} in state {state:?}"
             ))),
         }

@@ -83,11 +83,15 @@ async fn prepare(backend: &dyn Backend, statement: &Query) -> Result<()> {
     }
 }
 
-/// Whether the database said another connection holds the lock ("database is locked", SQLite's
-/// `SQLITE_BUSY`): worth trying again, unlike a file that cannot be written.
+/// Whether the database said another connection holds the lock: SQLite's `SQLITE_BUSY`
+/// ("database is locked"), `SQLITE_LOCKED` ("... is locked") or `SQLITE_PROTOCOL` ("locking
+/// protocol", when processes open a WAL file at the same moment). Worth trying again, unlike a
+/// file that cannot be written.
 fn is_busy(error: &crate::error::Error) -> bool {
     let message = error.to_string().to_ascii_lowercase();
-    message.contains("locked") || message.contains("busy")
+    ["locked", "busy", "locking protocol"]
+        .iter()
+        .any(|sign| message.contains(sign))
 }
 
 /// Applies every migration not yet applied, in one transaction that holds the dialect's

@@ -25,6 +25,13 @@ pub trait TranqConnection: Send {
     fn tranq_execute(&mut self, query: &Query) -> QueryResult<u64>;
     /// Runs a query; returns its rows as the query's shape describes them.
     fn tranq_fetch(&mut self, query: &Query) -> QueryResult<Vec<Row>>;
+    /// Runs `f` all or nothing: in a transaction, or a savepoint inside the caller's.
+    fn tranq_atomically<R>(
+        &mut self,
+        f: impl FnOnce(&mut Self) -> QueryResult<R>,
+    ) -> QueryResult<R>
+    where
+        Self: Sized;
 }
 
 impl<C> TranqConnection for C
@@ -47,6 +54,13 @@ where
             query: C::Backend::bind(query),
         };
         C::Backend::by_shape(query.shape, load).unwrap_or_else(|| Err(unknown_shape(query.shape)))
+    }
+
+    fn tranq_atomically<R>(
+        &mut self,
+        f: impl FnOnce(&mut Self) -> QueryResult<R>,
+    ) -> QueryResult<R> {
+        self.transaction(f)
     }
 }
 

@@ -22,24 +22,35 @@ impl<'c, C: TranqConnection> EnqueueVia<&'c mut C> for Diesel {
             InsertIds::Returning => {
                 let query = insert_query(C::DIALECT, &jobs).map_err(into_diesel)?;
                 inserted_ids(conn.tranq_fetch(&query).map_err(enqueue_failed)?)
+                    .map_err(into_diesel)?
             }
-            InsertIds::LastInsertId => {
-                let mut plan = LastIdInsert::new(C::DIALECT, &jobs).map_err(into_diesel)?;
-                let mut answer = InsertAnswer::Start;
-                loop {
-                    answer = match plan.next(answer).map_err(into_diesel)? {
-                        InsertStep::Execute(q) => {
-                            InsertAnswer::Affected(conn.tranq_execute(&q).map_err(enqueue_failed)?)
-                        }
-                        InsertStep::Fetch(q) => {
-                            InsertAnswer::Rows(conn.tranq_fetch(&q).map_err(enqueue_failed)?)
-                        }
-                        InsertStep::Done(ids) => break Ok(ids),
-                    }
-                }
+            // A batch may take several inserts: a savepoint keeps it all or nothing.
+            InsertIds::LastInsertId if jobs.len() > 1 => {
+                conn.tranq_atomically(|conn| insert_reading_last_id(conn, &jobs))?
             }
+            InsertIds::LastInsertId => insert_reading_last_id(conn, &jobs)?,
         };
-        ids.and_then(finish).map_err(into_diesel)
+        finish(ids).map_err(into_diesel)
+    }
+}
+
+/// Runs a [`LastIdInsert`] on `conn`.
+fn insert_reading_last_id<C: TranqConnection>(
+    conn: &mut C,
+    jobs: &[NewJob],
+) -> QueryResult<Vec<JobId>> {
+    let mut plan = LastIdInsert::new(C::DIALECT, jobs).map_err(into_diesel)?;
+    let mut answer = InsertAnswer::Start;
+    loop {
+        answer = match plan.next(answer).map_err(into_diesel)? {
+            InsertStep::Execute(q) => {
+                InsertAnswer::Affected(conn.tranq_execute(&q).map_err(enqueue_failed)?)
+            }
+            InsertStep::Fetch(q) => {
+                InsertAnswer::Rows(conn.tranq_fetch(&q).map_err(enqueue_failed)?)
+            }
+            InsertStep::Done(ids) => return Ok(ids),
+        }
     }
 }
 
@@ -47,8 +58,8 @@ impl<'c, C: TranqConnection> EnqueueVia<&'c mut C> for Diesel {
 ///
 /// Each call adds exactly one statement to the transaction `conn` is in. On MariaDB this client
 /// reads the ids with `LAST_INSERT_ID()` right after the insert: two statements for one job,
-/// three for a batch (the auto-increment lock mode is read first; under
-/// `innodb_autoinc_lock_mode = 2` a batch is one insert per job). Errors are
+/// three for a batch (the auto-increment lock mode is read first), run in a savepoint; under
+/// `innodb_autoinc_lock_mode = 2` a batch is one insert per job. Errors are
 /// `diesel::result::Error`, so that `?` works inside `conn.transaction(|conn| ...)`; tranq's own
 /// (invalid queue, payload too large, NUL character, missing schema) come back typed through
 /// [`tranq_error`](crate::tranq_error).
@@ -64,7 +75,7 @@ pub trait Enqueue: Task + Sized {
         Self::options().enqueue_in(conn, args)
     }
 
-    /// Inserts many jobs in one statement (on MariaDB, see above); returns their ids in order.
+    /// Inserts many jobs in one statement (on MariaDB: see above); returns their ids in order.
     fn enqueue_many_in<C: TranqConnection>(
         conn: &mut C,
         args: impl IntoIterator<Item = Self::Args>,

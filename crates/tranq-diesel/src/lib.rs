@@ -5,7 +5,8 @@
 //! `postgres` (`PgConnection`, links libpq), `mysql` (`MysqlConnection` to MariaDB, links
 //! libmysqlclient) or `sqlite` (`SqliteConnection`, SQLite bundled).
 //!
-//! On MariaDB an enqueue is two statements (three for a batch), not one: Diesel's MySQL client
+//! On MariaDB an enqueue is two statements (three for a batch; more under
+//! `innodb_autoinc_lock_mode = 2`), not one: Diesel's MySQL client
 //! reads a statement's result columns before running it, and MariaDB announces those of
 //! `INSERT ... RETURNING` only once it ran, so the insert runs without `RETURNING` and the ids
 //! are read from `LAST_INSERT_ID()` (see [`tranq_core::LastIdInsert`]). `tranq-diesel-async` on

@@ -28,9 +28,11 @@ ORDER BY x.ord
 RETURNING id
 
 -- name: job_inserted_first_id
--- Right after `job_insert` ran without its RETURNING clause, on the same connection (for a client
--- that cannot read rows from INSERT ... RETURNING): the statement's first id, the id step, and
--- the lock mode that says whether one statement's ids are consecutive (0 and 1: yes).
+-- For a client that cannot read rows from INSERT ... RETURNING (see LastIdInsert in
+-- last_insert_id.rs), on one connection: before a batch, for the lock mode; right after
+-- `job_insert` ran without its RETURNING clause, for the statement's first id. Columns: that
+-- first id, the id step, and the lock mode that says whether one statement's ids are
+-- consecutive (0 and 1: yes).
 SELECT CAST(LAST_INSERT_ID() AS SIGNED) AS first_id,
        CAST(@@auto_increment_increment AS SIGNED) AS step,
        CAST(@@innodb_autoinc_lock_mode AS SIGNED) AS lock_mode

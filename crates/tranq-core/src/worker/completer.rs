@@ -1,5 +1,6 @@
-//! Stores attempt outcomes: completions in batches (one statement for all that are waiting, a
-//! few statements in flight at once), failures one by one. A write that fails is retried until
+//! Stores attempt outcomes: completions in batches (one statement for all that are waiting, up
+//! to the batch size and [`MAX_BATCH_RESULT_BYTES`] of results; a few statements in flight at
+//! once), failures one by one. A write that fails is retried until
 //! it is stored or fenced, so an outcome is never dropped while the worker runs.
 
 use std::sync::Arc;
@@ -53,7 +54,7 @@ async fn run(shared: Arc<Shared>, mut rx: UnboundedReceiver<Report>) {
         }
         let mut batch = Batch::default();
         batch.push(first);
-        while batch.completions.len() < max && batch.result_bytes < MAX_BATCH_RESULT_BYTES {
+        while batch.has_room(max) {
             match rx.try_recv() {
                 Ok(report) => batch.push(report),
                 Err(_) => break,
@@ -80,6 +81,12 @@ struct Batch {
 }
 
 impl Batch {
+    /// Whether another outcome may join: fewer than `max` completions and less than
+    /// [`MAX_BATCH_RESULT_BYTES`] of results.
+    fn has_room(&self, max: usize) -> bool {
+        self.completions.len() < max && self.result_bytes < MAX_BATCH_RESULT_BYTES
+    }
+
     fn push(&mut self, report: Report) {
         match report {
             Report::Complete {
@@ -148,5 +155,46 @@ where
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::job::JobId;
+
+    fn completion(result_bytes: usize) -> Report {
+        Report::Complete {
+            completion: Completion {
+                id: JobId(1),
+                token: 1,
+                result: None,
+            },
+            result_bytes,
+        }
+    }
+
+    #[test]
+    fn a_batch_is_full_at_its_size_or_at_its_result_bytes() {
+        let mut by_count = Batch::default();
+        by_count.push(completion(10));
+        by_count.push(completion(10));
+        assert!(by_count.has_room(3));
+        assert!(!by_count.has_room(2));
+
+        let mut by_bytes = Batch::default();
+        let near_limit = super::super::MAX_RESULT_BYTES - 100;
+        while by_bytes.has_room(500) {
+            by_bytes.push(completion(near_limit));
+        }
+        assert_eq!(
+            by_bytes.completions.len(),
+            5,
+            "4 MiB of ~1 MiB results, then one more"
+        );
+        assert!(
+            by_bytes.result_bytes < 16 * 1024 * 1024 / 2,
+            "fits twice in 16 MiB"
+        );
     }
 }
