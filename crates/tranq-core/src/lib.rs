@@ -10,6 +10,7 @@ mod last_insert_id;
 mod maintenance;
 mod migrate;
 mod new_job;
+mod nul;
 mod registry;
 mod store;
 mod task;

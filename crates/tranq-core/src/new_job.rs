@@ -8,6 +8,7 @@ use serde::Serialize;
 use crate::dialect::{Dialect, Query, Row, RowShape, Value};
 use crate::error::{Error, Result};
 use crate::job::JobId;
+use crate::nul::{NUL, json_text_has_nul};
 use crate::task::Task;
 
 /// Largest serialized arguments accepted by default: 1 MiB. Change per call with
@@ -171,10 +172,10 @@ impl<T: Task, A> JobBuilder<T, A> {
             task: T::NAME,
             what,
         };
-        if json_has_nul(args.get()) {
+        if json_text_has_nul(args.get()) {
             return Err(nul("arguments"));
         }
-        if self.tags.iter().any(|tag| tag.contains('\0')) {
+        if self.tags.iter().any(|tag| tag.contains(NUL)) {
             return Err(nul("tags"));
         }
         Ok(NewJob {
@@ -215,21 +216,6 @@ impl<T: Task, A> JobBuilder<T, A> {
     {
         A::insert(conn, self.build_many(args), Ok)
     }
-}
-
-/// Whether JSON text holds a NUL character in a string or key. serde_json writes NUL as
-/// `\u0000`; the text is parsed only when that sequence appears (it may be an escaped backslash).
-fn json_has_nul(json: &str) -> bool {
-    fn walk(value: &serde_json::Value) -> bool {
-        match value {
-            serde_json::Value::String(s) => s.contains('\0'),
-            serde_json::Value::Array(items) => items.iter().any(walk),
-            serde_json::Value::Object(map) => map.iter().any(|(k, v)| k.contains('\0') || walk(v)),
-            _ => false,
-        }
-    }
-    json.contains("\\u0000")
-        && serde_json::from_str::<serde_json::Value>(json).is_ok_and(|value| walk(&value))
 }
 
 fn first_id(ids: Vec<JobId>) -> Result<JobId> {

@@ -10,10 +10,11 @@
 
 use serde_json::Value;
 
+use crate::nul::{NUL, value_has_nul};
+
 /// Longest error message stored per attempt; longer ones are cut with a marker.
 pub const MAX_ERROR_MESSAGE_BYTES: usize = 8 * 1024;
 
-const NUL: char = '\0';
 const REPLACEMENT: &str = "\u{FFFD}";
 
 /// An error message as it is logged and stored.
@@ -27,7 +28,7 @@ pub const MAX_RESULT_BYTES: usize = 1024 * 1024;
 
 /// A task's return value as it is stored, and the length of its JSON.
 pub(crate) fn result(value: Value) -> (Value, usize) {
-    let value = if has_nul(&value) {
+    let value = if value_has_nul(&value) {
         result_without_nul(value)
     } else {
         value
@@ -62,15 +63,6 @@ fn json_len(value: &Value) -> usize {
     // Writing a `Value` cannot fail, and the counter never does.
     let _ = serde_json::to_writer(&mut count, value);
     count.0
-}
-
-fn has_nul(value: &Value) -> bool {
-    match value {
-        Value::String(s) => s.contains(NUL),
-        Value::Array(items) => items.iter().any(has_nul),
-        Value::Object(map) => map.iter().any(|(k, v)| k.contains(NUL) || has_nul(v)),
-        _ => false,
-    }
 }
 
 fn result_without_nul(value: Value) -> Value {
