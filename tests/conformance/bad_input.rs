@@ -138,7 +138,7 @@ pub async fn a_job_row_edited_into_an_impossible_state_is_reported_and_skipped<H
     let (unleased, negative, good) = (ids[0], ids[1], [ids[2], ids[3]]);
     h.execute(&format!(
         "UPDATE tranq_jobs SET state = 'running', attempt = 1, lease_owner = 'gone', \
-         lease_expires_at = NULL WHERE id = {unleased}"
+         attempted_at = created_at, lease_expires_at = NULL WHERE id = {unleased}"
     ))
     .await;
     h.execute(&format!(

@@ -172,8 +172,11 @@ pub async fn a_stale_claim_cannot_complete_or_fail_the_job<H: Harness>() {
     };
     let stale = claim("stale").await;
     assert_eq!(stale.len(), 1);
+    store.job_mark_started(&[stale[0].lease()]).await.unwrap();
     tokio::time::sleep(Duration::from_millis(1100)).await;
     assert_eq!(store.job_rescue_expired(100).await.unwrap(), vec![id]);
+    // A rescued attempt that had started is retried after a backoff of 1 s.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
     let fresh = claim("fresh").await;
     assert_eq!(fresh.len(), 1);
     assert_ne!(fresh[0].lease_token, stale[0].lease_token);

@@ -39,6 +39,8 @@ pub trait Harness: Sized + Send + Sync + 'static {
     type Adapter: Send + 'static;
     /// The adapter's store.
     type Store: Store + Clone;
+    /// The backend under the store (what the adapter implements).
+    type Backend: tranq::Backend;
 
     /// `adapter/database`, for messages.
     fn pair() -> &'static str;
@@ -53,6 +55,8 @@ pub trait Harness: Sized + Send + Sync + 'static {
     async fn migrate(&self) -> tranq::Result<()>;
     /// A store over a pool of its own.
     fn store(&self) -> Self::Store;
+    /// The backend the store runs on, over a pool of its own (for tests that wrap it).
+    fn backend(&self) -> Self::Backend;
     /// Inserts `jobs` through the adapter's enqueue path inside one transaction, which then
     /// commits or rolls back.
     async fn enqueue(&self, jobs: Vec<NewJob>, end: End) -> tranq::Result<Enqueued>;

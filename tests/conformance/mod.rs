@@ -12,6 +12,8 @@
 #![allow(unreachable_pub, dead_code, clippy::unwrap_used, missing_docs)]
 
 pub mod bad_input;
+pub mod claim_locks;
+pub mod correctness;
 pub mod databases;
 pub mod enqueue;
 pub mod failures;
@@ -59,6 +61,15 @@ macro_rules! suite {
             bad_input::a_nul_character_in_a_result_or_error_is_stored,
             bad_input::a_result_over_the_size_limit_is_replaced_and_the_job_completes,
             bad_input::many_large_results_finishing_together_are_all_stored,
+            correctness::a_worker_running_two_attempts_of_one_job_stores_the_newer_outcome,
+            correctness::a_handler_whose_lease_was_lost_is_told,
+            correctness::a_job_claimed_but_never_started_keeps_its_attempt,
+            correctness::a_started_attempt_counts_when_its_worker_dies,
+            correctness::a_snooze_longer_than_the_database_can_store_is_clamped,
+            correctness::an_outcome_the_database_refuses_does_not_stall_the_worker,
+            correctness::a_claim_lost_in_a_database_crash_does_not_reuse_its_token,
+            correctness::batch_writes_in_opposite_orders_do_not_deadlock,
+            claim_locks::a_claim_locks_only_the_jobs_it_takes,
         );
         $crate::suite!(@current_thread $harness;
             running::jobs_of_unknown_tasks_are_left_untouched_and_reported,

@@ -133,6 +133,11 @@ pub async fn an_expired_lease_is_rescued_and_run_again<H: Harness>() {
         .await
         .unwrap();
     assert_eq!(claimed.len(), 1);
+    // Its handler started (an attempt that never started would be given back).
+    h.store()
+        .job_mark_started(&[claimed[0].lease()])
+        .await
+        .unwrap();
     let w = start(
         tranq::Worker::builder(h.store())
             .queue("slow", 1)

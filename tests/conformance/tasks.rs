@@ -110,3 +110,61 @@ pub async fn nul_bytes(_ctx: TaskContext, args: NulArgs) -> Result<String, TaskE
 pub async fn big_result(_ctx: TaskContext, bytes: usize) -> Result<String, TaskError> {
     Ok("x".repeat(bytes))
 }
+
+/// Waits until `key` has `n` runs recorded (15 s at most).
+async fn runs_reach(key: &str, n: usize) -> Result<(), TaskError> {
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    while crate::conformance::probe::runs(key).len() < n {
+        if std::time::Instant::now() > deadline {
+            return Err(TaskError::retry(format!("{key} never reached {n} runs")));
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    Ok(())
+}
+
+/// Two runs of one job that overlap: the first returns once the second has started, the second
+/// once the first has returned; both succeed.
+#[tranq::task(max_attempts = 2)]
+pub async fn overlap(ctx: TaskContext, args: Key) -> Result<(), TaskError> {
+    record(&args.key, ctx.job_id(), ctx.attempt());
+    let first_done = format!("{}:first_done", args.key);
+    if crate::conformance::probe::runs(&args.key).len() == 1 {
+        runs_reach(&args.key, 2).await?;
+        record(&first_done, ctx.job_id(), ctx.attempt());
+    } else {
+        runs_reach(&first_done, 1).await?;
+    }
+    Ok(())
+}
+
+/// Waits (15 s at most) for its attempt to be called off; records `<key>:told` when it is.
+#[tranq::task(max_attempts = 3)]
+pub async fn lease_watch(ctx: TaskContext, args: Key) -> Result<(), TaskError> {
+    record(&args.key, ctx.job_id(), ctx.attempt());
+    if crate::conformance::probe::runs(&args.key).len() > 1 {
+        return Ok(());
+    }
+    tokio::select! {
+        _ = ctx.cancelled() => record(&format!("{}:told", args.key), ctx.job_id(), ctx.attempt()),
+        _ = tokio::time::sleep(Duration::from_secs(15)) => {}
+    }
+    Ok(())
+}
+
+/// Snoozes for as long as a `Duration` can say on its first run; completes on the next.
+#[tranq::task]
+pub async fn snoozes_forever(ctx: TaskContext, args: Key) -> Result<(), TaskError> {
+    record(&args.key, ctx.job_id(), ctx.attempt());
+    if crate::conformance::probe::runs(&args.key).len() == 1 {
+        return Err(TaskError::snooze(Duration::MAX));
+    }
+    Ok(())
+}
+
+/// Completes with a result; the test makes the database refuse to store its completion.
+#[tranq::task(max_attempts = 2)]
+pub async fn refused(ctx: TaskContext, args: Key) -> Result<u32, TaskError> {
+    record(&args.key, ctx.job_id(), ctx.attempt());
+    Ok(ctx.attempt())
+}

@@ -41,6 +41,11 @@ macro_rules! crash_tests {
         }
 
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn sigkill_gives_back_the_jobs_claimed_ahead_and_discards_none_that_never_ran() {
+            $crate::crash::sigkill_claimed_ahead::<$db>().await
+        }
+
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn sigterm_finishes_in_flight_jobs_within_the_grace_period_and_releases_the_rest() {
             $crate::crash::sigterm::<$db>().await
         }
@@ -91,6 +96,18 @@ impl<D: Database> Fixture<D> {
         } else {
             txn.rollback().await.expect("rollback");
         }
+        ids
+    }
+
+    /// Enqueues and commits one job per duration, each allowed a single attempt.
+    pub async fn enqueue_single_attempt(&self, ms: &[u64]) -> Vec<JobId> {
+        let txn = self.db.begin().await.expect("begin");
+        let ids = CrashJob::options()
+            .max_attempts(1)
+            .enqueue_many_in(&txn, ms.iter().map(|&ms| child::CrashArgs { ms }))
+            .await
+            .expect("enqueue");
+        txn.commit().await.expect("commit");
         ids
     }
 
@@ -340,6 +357,71 @@ pub async fn sigkill_mid_job<D: Database>() {
         }
     }
     eprintln!("{check:?}");
+    f.cleanup().await;
+}
+
+/// A worker SIGKILLed while it runs four jobs and holds four more claimed ahead (its prefetch
+/// buffer), all allowed a single attempt: the four that started are used up (discarded), the
+/// ones that never started keep their attempt and run on the next worker. No job is discarded
+/// that never ran.
+pub async fn sigkill_claimed_ahead<D: Database>() {
+    let f: Fixture<D> = Fixture::new("crash_ahead").await;
+    let ids = f.enqueue_single_attempt(&[1000; 16]).await;
+    let settings = Settings {
+        concurrency: 4,
+        lease: Duration::from_secs(2),
+        grace: Duration::from_secs(5),
+    };
+    let w = Worker::spawn(&f.url, "ahead", &settings);
+    let pid = i64::from(w.pid);
+    let claimed_by_victim = "SELECT count(*) FROM tranq_jobs WHERE state = 'running'";
+    f.wait(
+        "four jobs run and four more are claimed ahead",
+        Duration::from_secs(30),
+        &[&w],
+        || async {
+            let running = f.runs().await.iter().filter(|r| r.pid == pid).count();
+            running == 4 && f.scalar(claimed_by_victim).await >= 8
+        },
+    )
+    .await;
+    let kills = vec![(w.pid, w.kill())];
+    let last = Worker::spawn(&f.url, "ahead", &settings);
+    f.wait(
+        "every job is finished",
+        Duration::from_secs(60),
+        &[&last],
+        || async {
+            f.scalar("SELECT count(*) FROM tranq_jobs WHERE state IN ('completed', 'discarded')")
+                .await
+                == ids.len() as i64
+        },
+    )
+    .await;
+    last.terminate();
+    assert!(last.exit(Duration::from_secs(15)).await.success());
+
+    let runs = f.runs().await;
+    let check = runs::check(&runs, &kills, &[], &ids);
+    assert_eq!(check.killed_mid_job, 4, "{check:?}");
+    let mut discarded = 0;
+    for id in &ids {
+        let job = f.job(*id).await;
+        let ran = runs.iter().filter(|r| r.job_id == id.0).count();
+        assert_eq!(ran, 1, "job {id} ran {ran} times: {job:?}");
+        match job.state {
+            JobState::Discarded => {
+                discarded += 1;
+                assert!(
+                    job.errors[0].message.starts_with("lease expired"),
+                    "{job:?}"
+                );
+            }
+            JobState::Completed => assert_eq!(job.attempt, 1, "job {id}: {job:?}"),
+            other => panic!("job {id} is {other}"),
+        }
+    }
+    assert_eq!(discarded, 4, "only the attempts that started are used up");
     f.cleanup().await;
 }
 

@@ -123,7 +123,8 @@ pub struct Check {
     /// Every such time, in µs, shortest first.
     pub rescue_latencies_us: Vec<i64>,
     /// The longest of those where the next run was the very next claim (attempt + 1), not one
-    /// after further claims were lost too (claimed by a worker that was killed before it ran).
+    /// after further claims were lost too (claimed by a worker that was killed before it ran),
+    /// less the rescuer's backoff before that attempt ([`rescue_backoff_us`]).
     pub max_direct_rescue_latency_us: i64,
     /// The runs behind `same_lease_twice` and `double_while_leased`, for the report.
     pub offending: Vec<(Run, Run)>,
@@ -169,8 +170,9 @@ pub fn check(
                     let latency = next.started_us - killed;
                     out.rescue_latencies_us.push(latency);
                     if next.attempt == first.attempt + 1 {
+                        let beyond_backoff = latency - rescue_backoff_us(first.attempt);
                         out.max_direct_rescue_latency_us =
-                            out.max_direct_rescue_latency_us.max(latency);
+                            out.max_direct_rescue_latency_us.max(beyond_backoff);
                     }
                 }
                 (None, None, Some(&released)) if released <= next.started_us => {}
@@ -184,6 +186,12 @@ pub fn check(
     out.rescue_latencies_us.sort_unstable();
     out.max_rescue_latency_us = out.rescue_latencies_us.last().copied().unwrap_or(0);
     out
+}
+
+/// The wait the rescuer puts before the next attempt of a job whose attempt `attempt` started
+/// and was lost: 2^(attempt-1) s, at most an hour (`job_rescue_expired`).
+pub fn rescue_backoff_us(attempt: i64) -> i64 {
+    (1_i64 << (attempt - 1).clamp(0, 12)).min(3600) * 1_000_000
 }
 
 impl Check {
@@ -217,7 +225,7 @@ mod tests {
         let committed = [JobId(1), JobId(2), JobId(3)];
         let runs = [
             run(1, 1, 10, 0, None),
-            run(1, 2, 11, 500, Some(600)),
+            run(1, 2, 11, 1_000_500, Some(1_000_600)),
             run(2, 1, 11, 0, Some(300)),
             run(2, 2, 12, 200, Some(400)),
             run(3, 1, 12, 0, Some(100)),
@@ -228,8 +236,11 @@ mod tests {
         ];
         let c = check(&runs, &[(10, 100)], &[(14, 800)], &committed);
         assert_eq!(c.killed_mid_job, 1);
-        assert_eq!(c.max_rescue_latency_us, 400);
-        assert_eq!(c.max_direct_rescue_latency_us, 400);
+        assert_eq!(c.max_rescue_latency_us, 1_000_400);
+        assert_eq!(
+            c.max_direct_rescue_latency_us, 400,
+            "less the rescue backoff of 1 s"
+        );
         assert_eq!(c.double_while_leased, 1);
         assert_eq!(c.same_lease_twice, 1);
         assert_eq!(c.ghost_runs, 1);

@@ -138,6 +138,7 @@ where
 {
     type Adapter = Diesel;
     type Store = Store<D::Conn>;
+    type Backend = tranq::diesel::DieselBackend<D::Conn>;
 
     fn pair() -> &'static str {
         D::PAIR
@@ -180,6 +181,10 @@ where
 
     fn store(&self) -> Self::Store {
         Store::new(self.pool.clone())
+    }
+
+    fn backend(&self) -> Self::Backend {
+        self.pool.clone().into()
     }
 
     async fn enqueue(&self, jobs: Vec<NewJob>, end: End) -> tranq::Result<Enqueued> {

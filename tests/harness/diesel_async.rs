@@ -123,6 +123,7 @@ where
 {
     type Adapter = DieselAsync;
     type Store = Store<D::Conn>;
+    type Backend = tranq::diesel_async::AsyncDieselBackend<D::Conn>;
 
     fn pair() -> &'static str {
         D::PAIR
@@ -155,6 +156,10 @@ where
 
     fn store(&self) -> Self::Store {
         Store::new(self.pool.clone())
+    }
+
+    fn backend(&self) -> Self::Backend {
+        self.pool.clone().into()
     }
 
     async fn enqueue(&self, jobs: Vec<NewJob>, end: End) -> tranq::Result<Enqueued> {

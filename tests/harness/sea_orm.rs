@@ -32,6 +32,7 @@ async fn insert(txn: &DatabaseTransaction, jobs: Vec<NewJob>) -> tranq::Result<V
 impl<D: Database> Harness for SeaOrmHarness<D> {
     type Adapter = SeaOrm;
     type Store = Store;
+    type Backend = tranq::sea_orm::SeaOrmBackend;
 
     fn pair() -> &'static str {
         match D::name() {
@@ -78,6 +79,10 @@ impl<D: Database> Harness for SeaOrmHarness<D> {
 
     fn store(&self) -> Store {
         Store::new(self.db.clone())
+    }
+
+    fn backend(&self) -> Self::Backend {
+        self.db.clone().into()
     }
 
     async fn enqueue(&self, jobs: Vec<NewJob>, end: End) -> tranq::Result<Enqueued> {

@@ -137,9 +137,28 @@ impl Error {
         }
     }
 
-    /// True when retrying later may succeed (the database was unreachable or busy).
+    /// True when the same statement may succeed if tried again later: the database could not be
+    /// reached, was starting or stopping, was busy or out of connections, or picked this
+    /// transaction as a deadlock or serialization victim. False for errors that trying again
+    /// cannot fix (a value out of range, a constraint the row breaks, a missing schema).
+    ///
+    /// ```
+    /// let lost = tranq_core::Error::database_message("Connection refused (os error 111)");
+    /// assert!(lost.is_transient());
+    /// let refused = tranq_core::Error::database_message("interval out of range");
+    /// assert!(!refused.is_transient());
+    /// ```
     pub fn is_transient(&self) -> bool {
-        matches!(self, Error::Database { .. })
+        match self {
+            Error::Database { message, .. } => is_transient_message(message),
+            _ => false,
+        }
+    }
+
+    /// True when the database gave up this transaction to break a deadlock (retried: see
+    /// [`is_transient`](Error::is_transient)).
+    pub fn is_deadlock(&self) -> bool {
+        matches!(self, Error::Database { message, .. } if message.to_ascii_lowercase().contains("deadlock"))
     }
 }
 
@@ -163,6 +182,45 @@ pub fn redact_url(url: &str) -> String {
         },
         None => url.to_owned(),
     }
+}
+
+/// Words with which PostgreSQL, MariaDB, SQLite and their clients (sqlx, libpq, libmysqlclient,
+/// r2d2, bb8) say that a connection failed, the server is busy or stopping, or a lock race was
+/// lost: all worth trying again.
+const TRANSIENT_WORDS: &[&str] = &[
+    "connection",
+    "connect",
+    "broken pipe",
+    "timed out",
+    "timeout",
+    "pool",
+    "i/o",
+    "io error",
+    "end of file",
+    "eof",
+    "gone away",
+    "shutting down",
+    "starting up",
+    "in recovery",
+    "terminating",
+    "administrator command",
+    "too many",
+    "deadlock",
+    "could not serialize",
+    "serialization failure",
+    "lock wait",
+    "database is locked",
+    "database table is locked",
+    "busy",
+    "locking protocol",
+    "server closed",
+    "communicating",
+    "unavailable",
+];
+
+fn is_transient_message(message: &str) -> bool {
+    let message = message.to_ascii_lowercase();
+    TRANSIENT_WORDS.iter().any(|word| message.contains(word))
 }
 
 /// Postgres, MySQL/MariaDB and SQLite each say "no such table" in their own words.

@@ -3,6 +3,7 @@
 //!
 //! This crate is semver exempt: depend on `tranq` (or pin `=x.y.z`).
 
+mod delay;
 mod dialect;
 mod error;
 mod job;
@@ -17,6 +18,7 @@ mod task;
 mod task_error;
 mod worker;
 
+pub use delay::MAX_DELAY;
 pub use dialect::{ColumnType, Dialect, Query, Row, RowShape, Value};
 pub use error::{Error, Result, redact_url};
 pub use job::{AttemptError, ClaimedJob, JobId, JobInfo, JobState, Lease};

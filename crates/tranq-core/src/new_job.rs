@@ -109,16 +109,19 @@ impl<T: Task, A> JobBuilder<T, A> {
             _marker: PhantomData,
         }
     }
-    /// Run no earlier than `delay` after the enqueuing transaction's clock reads now.
+    /// Run no earlier than `delay` after the enqueuing transaction's clock reads now (at most
+    /// [`MAX_DELAY`](crate::MAX_DELAY)).
     pub fn delay(mut self, delay: Duration) -> Self {
-        self.delay = delay;
+        self.delay = crate::delay::clamp(delay);
         self.run_at_us = None;
         self
     }
-    /// Run no earlier than this time.
+    /// Run no earlier than this time (a time past the year 9999 is stored as the end of 9999).
     pub fn run_at(mut self, at: SystemTime) -> Self {
         let us = match at.duration_since(UNIX_EPOCH) {
-            Ok(d) => i64::try_from(d.as_micros()).unwrap_or(i64::MAX),
+            Ok(d) => i64::try_from(d.as_micros())
+                .unwrap_or(i64::MAX)
+                .min(crate::delay::MAX_RUN_AT_US),
             Err(_) => 0,
         };
         self.run_at_us = Some(us);

@@ -120,6 +120,8 @@ pub struct TaskContext {
     pub(crate) max_attempts: u32,
     pub(crate) lease_token: i64,
     pub(crate) shutdown: CancellationToken,
+    /// Cancelled when this attempt is called off (its lease was lost).
+    pub(crate) called_off: CancellationToken,
 }
 
 impl TaskContext {
@@ -138,6 +140,7 @@ impl TaskContext {
             max_attempts: DEFAULT_MAX_ATTEMPTS,
             lease_token: 0,
             shutdown: CancellationToken::new(),
+            called_off: CancellationToken::new(),
         }
     }
     /// The job's id.
@@ -160,8 +163,9 @@ impl TaskContext {
     pub fn max_attempts(&self) -> u32 {
         self.max_attempts
     }
-    /// The fencing token of this attempt's claim: every claim of the job gets a larger one, and
-    /// the job's outcome is stored only while it is current. Pass it along with the job id to
+    /// The fencing token of this attempt's claim: every claim of the job gets a larger one (never
+    /// one handed out before, even across a database crash), and the job's outcome is stored
+    /// only while it is current. Pass it along with the job id to
     /// systems that should reject writes from a runner whose lease has expired.
     pub fn lease_token(&self) -> i64 {
         self.lease_token
@@ -174,5 +178,30 @@ impl TaskContext {
     /// Resolves when the worker is asked to shut down.
     pub async fn shutdown_requested(&self) {
         self.shutdown.cancelled().await
+    }
+    /// True once this attempt has been called off: its lease was lost (the worker could not
+    /// renew it in time, and the job may already be running again elsewhere). Its outcome will
+    /// not be stored; stop side effects and return.
+    pub fn is_cancelled(&self) -> bool {
+        self.called_off.is_cancelled()
+    }
+    /// Resolves when this attempt is called off (see [`is_cancelled`](Self::is_cancelled)).
+    ///
+    /// ```
+    /// # async fn demo() {
+    /// use std::time::Duration;
+    /// use tranq_core::{TaskContext, TaskError};
+    ///
+    /// async fn long_work(ctx: TaskContext) -> Result<(), TaskError> {
+    ///     tokio::select! {
+    ///         _ = tokio::time::sleep(Duration::from_secs(600)) => Ok(()),
+    ///         _ = ctx.cancelled() => Err(TaskError::retry("called off: lease lost")),
+    ///     }
+    /// }
+    /// # let _ = long_work(TaskContext::for_test(1));
+    /// # }
+    /// ```
+    pub async fn cancelled(&self) {
+        self.called_off.cancelled().await
     }
 }

@@ -40,10 +40,11 @@ impl TaskError {
             kind: TaskErrorKind::Cancel(message.to_string()),
         }
     }
-    /// Not a failure: run the job again after `delay` without using up an attempt.
+    /// Not a failure: run the job again after `delay` (at most [`MAX_DELAY`](crate::MAX_DELAY))
+    /// without using up an attempt.
     pub fn snooze(delay: Duration) -> Self {
         TaskError {
-            kind: TaskErrorKind::Snooze(delay),
+            kind: TaskErrorKind::Snooze(crate::delay::clamp(delay)),
         }
     }
 }

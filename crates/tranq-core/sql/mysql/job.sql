@@ -2,9 +2,11 @@
 -- update that reports its rows is three queries in one short transaction, run by the store:
 -- `<name>_select` locks the ids (same parameters), `<name>` updates them (the ids arrive as one
 -- more parameter, a JSON array), and `<name>_fetch` (when the rows are wanted) reads them back.
--- Rows are always reached by joining JSON_TABLE to the primary key: an `id IN (subquery)` in an
--- UPDATE is not turned into a join, scans the table and, under REPEATABLE READ, locks every row
--- it reads (deadlocks between claims and completions).
+-- Rows are always reached from a JSON_TABLE of ids through the primary key, the JSON_TABLE first
+-- (STRAIGHT_JOIN): an `id IN (subquery)` in an UPDATE is not turned into a join, and a join the
+-- optimizer may order either way scans the table when it is small or the statement prepared;
+-- under REPEATABLE READ a scan locks every row it reads (claims that lock rows of tasks they do
+-- not take; deadlocks between claims and completions).
 
 -- name: job_insert
 -- MariaDB returns the ids; the JSON array is unpacked by JSON_TABLE.
@@ -37,58 +39,77 @@ SELECT CAST(LAST_INSERT_ID() AS SIGNED) AS first_id,
        CAST(@@auto_increment_increment AS SIGNED) AS step,
        CAST(@@innodb_autoinc_lock_mode AS SIGNED) AS lock_mode
 
--- name: job_claim_select
--- $1 queue, $2 task names (JSON array), $3 how many.
--- `claimable` (1 for available and retryable, else NULL) makes the index walk in claim order,
--- so InnoDB reads and locks only the rows it returns, not every runnable row of the queue.
+-- name: job_claim_candidates
+-- $1 queue, $2 task names (JSON array), $6 how many candidates (more than the claim takes, so
+-- that workers claiming at once find enough that the others have not locked).
+-- A plain read, which locks nothing: under REPEATABLE READ a locking read locks every row it
+-- looks at, and `task` is not in the claim index, so a locking walk of the index would lock the
+-- rows of tasks this worker does not know and starve the workers that do (a rolling deploy).
 SELECT id FROM tranq_jobs
 WHERE queue = $1
   AND claimable = 1
   AND run_at <= UTC_TIMESTAMP(6)
   AND task IN (SELECT t.name FROM JSON_TABLE($2, '$[*]' COLUMNS (name VARCHAR(255) PATH '$')) AS t)
 ORDER BY priority, run_at, id
+LIMIT $6
+
+-- name: job_claim_select
+-- $3 how many, $7 the candidates (JSON array of ids, in claim order). Each candidate is
+-- reached through the primary key and locked only if still claimable and not locked by another
+-- claim, so the claim locks exactly the rows it takes.
+SELECT j.id FROM JSON_TABLE($7, '$[*]' COLUMNS (ord FOR ORDINALITY, id BIGINT PATH '$')) AS c
+STRAIGHT_JOIN tranq_jobs AS j ON j.id = c.id
+WHERE j.claimable = 1 AND j.run_at <= UTC_TIMESTAMP(6)
+ORDER BY c.ord
 LIMIT $3
 FOR UPDATE SKIP LOCKED
 
 -- name: job_claim
--- $4 worker id, $5 lease in ms, $6 the ids locked by job_claim_select.
-UPDATE tranq_jobs AS j
-JOIN JSON_TABLE($6, '$[*]' COLUMNS (id BIGINT PATH '$')) AS c ON j.id = c.id
+-- $4 worker id, $5 lease in ms, $8 the ids locked by job_claim_select. The attempt is counted
+-- here, but `attempted_at` stays NULL until the handler starts (job_mark_started): the rescuer
+-- gives the attempt back to a job whose worker died before starting it. The lease token grows
+-- and comes from the clock (microseconds), so a claim lost in a server crash is never followed
+-- by a claim with the same token.
+UPDATE JSON_TABLE($8, '$[*]' COLUMNS (id BIGINT PATH '$')) AS c
+STRAIGHT_JOIN tranq_jobs AS j ON j.id = c.id
 SET j.state = 'running',
     j.attempt = j.attempt + 1,
-    j.attempted_at = UTC_TIMESTAMP(6),
+    j.attempted_at = NULL,
     j.lease_owner = $4,
-    j.lease_token = j.lease_token + 1,
+    j.lease_token = GREATEST(j.lease_token + 1,
+        CAST(TIMESTAMPDIFF(MICROSECOND, '1970-01-01 00:00:00', UTC_TIMESTAMP(6)) AS SIGNED)),
     j.lease_expires_at = TIMESTAMPADD(MICROSECOND, $5 * 1000, UTC_TIMESTAMP(6))
 
 -- name: job_claim_fetch
 SELECT j.id, j.task, j.queue, j.args, CAST(j.attempt AS SIGNED) AS attempt,
        CAST(j.max_attempts AS SIGNED) AS max_attempts, j.lease_token,
        CAST(j.priority AS SIGNED) AS priority
-FROM JSON_TABLE($6, '$[*]' COLUMNS (id BIGINT PATH '$')) AS c
+FROM JSON_TABLE($8, '$[*]' COLUMNS (id BIGINT PATH '$')) AS c
 JOIN tranq_jobs AS j ON j.id = c.id
 
--- name: job_complete_many_select, job_complete_delete_many_select, job_release_many_select, job_heartbeat_many_select
--- $1 [{"id", "token", ...}]: the rows still running under the given leases, locked.
-SELECT j.id FROM tranq_jobs AS j
-JOIN JSON_TABLE($1, '$[*]' COLUMNS (id BIGINT PATH '$.id', token BIGINT PATH '$.token')) AS c
-  ON j.id = c.id AND j.lease_token = c.token
+-- name: job_complete_many_select, job_complete_delete_many_select, job_release_many_select, job_heartbeat_many_select, job_mark_started_select
+-- $1 [{"id", "token", ...}]: the rows still running under the given leases, locked. The store
+-- sends the leases in id order and the join walks them in that order (STRAIGHT_JOIN), so every
+-- batch write locks its rows in one order and two batches cannot deadlock each other.
+SELECT j.id
+FROM JSON_TABLE($1, '$[*]' COLUMNS (id BIGINT PATH '$.id', token BIGINT PATH '$.token')) AS c
+STRAIGHT_JOIN tranq_jobs AS j ON j.id = c.id AND j.lease_token = c.token
 WHERE j.state = 'running'
 FOR UPDATE
 
 -- name: job_complete_many
 -- $1 [{"id", "token", "result"}], $2 the ids locked by job_complete_many_select.
-UPDATE tranq_jobs AS j
-JOIN JSON_TABLE($1, '$[*]' COLUMNS (id BIGINT PATH '$.id', result JSON PATH '$.result')) AS c
-  ON j.id = c.id
-JOIN JSON_TABLE($2, '$[*]' COLUMNS (id BIGINT PATH '$')) AS l ON l.id = j.id
+UPDATE JSON_TABLE($2, '$[*]' COLUMNS (id BIGINT PATH '$')) AS l
+STRAIGHT_JOIN tranq_jobs AS j ON j.id = l.id
+STRAIGHT_JOIN JSON_TABLE($1, '$[*]' COLUMNS (id BIGINT PATH '$.id', result JSON PATH '$.result')) AS c
+  ON c.id = j.id
 SET j.state = 'completed', j.finished_at = UTC_TIMESTAMP(6), j.result = c.result,
     j.lease_owner = NULL, j.lease_expires_at = NULL
 
 -- name: job_complete_delete_many
 -- Same input as job_complete_many; the row of a completed job is deleted at once.
-DELETE j FROM tranq_jobs AS j
-JOIN JSON_TABLE($2, '$[*]' COLUMNS (id BIGINT PATH '$')) AS l ON l.id = j.id
+DELETE j FROM JSON_TABLE($2, '$[*]' COLUMNS (id BIGINT PATH '$')) AS l
+STRAIGHT_JOIN tranq_jobs AS j ON j.id = l.id
 
 -- name: job_fail
 -- $1 id, $2 token, $3 next state, $4 delay ms, $5 attempts given back, $6 error or NULL.
@@ -108,16 +129,22 @@ SET errors = CASE WHEN $6 IS NULL THEN errors
 WHERE id = $1 AND lease_token = $2 AND state = 'running'
 
 -- name: job_release_many
-UPDATE tranq_jobs AS j
-JOIN JSON_TABLE($2, '$[*]' COLUMNS (id BIGINT PATH '$')) AS l ON l.id = j.id
+UPDATE JSON_TABLE($2, '$[*]' COLUMNS (id BIGINT PATH '$')) AS l
+STRAIGHT_JOIN tranq_jobs AS j ON j.id = l.id
 SET j.state = 'available', j.attempt = GREATEST(j.attempt - 1, 0),
     j.lease_owner = NULL, j.lease_expires_at = NULL
 
 -- name: job_heartbeat_many
 -- $2 lease in ms, $3 the ids locked by job_heartbeat_many_select.
-UPDATE tranq_jobs AS j
-JOIN JSON_TABLE($3, '$[*]' COLUMNS (id BIGINT PATH '$')) AS l ON l.id = j.id
+UPDATE JSON_TABLE($3, '$[*]' COLUMNS (id BIGINT PATH '$')) AS l
+STRAIGHT_JOIN tranq_jobs AS j ON j.id = l.id
 SET j.lease_expires_at = TIMESTAMPADD(MICROSECOND, $2 * 1000, UTC_TIMESTAMP(6))
+
+-- name: job_mark_started
+-- $2 the ids locked by job_mark_started_select: attempts whose handler started.
+UPDATE JSON_TABLE($2, '$[*]' COLUMNS (id BIGINT PATH '$')) AS l
+STRAIGHT_JOIN tranq_jobs AS j ON j.id = l.id
+SET j.attempted_at = UTC_TIMESTAMP(6)
 
 -- name: job_rescue_expired_select
 -- A running row without a lease expiry (impossible unless edited by hand) counts as expired.
@@ -128,17 +155,27 @@ LIMIT $1
 FOR UPDATE SKIP LOCKED
 
 -- name: job_rescue_expired
--- $2 the ids locked by job_rescue_expired_select.
-UPDATE tranq_jobs AS j
-JOIN JSON_TABLE($2, '$[*]' COLUMNS (id BIGINT PATH '$')) AS l ON l.id = j.id
-SET j.errors = JSON_ARRAY_APPEND(j.errors, '$', JSON_OBJECT(
+-- $2 the ids locked by job_rescue_expired_select. An attempt that never started is given back
+-- and the job is runnable at once; one that started counts: retried after 2^(attempt-1) s (at
+-- most an hour), or discarded when attempts are used up. MySQL assigns left to right, each
+-- assignment seeing the ones before: `attempt` and the lease columns come last.
+UPDATE JSON_TABLE($2, '$[*]' COLUMNS (id BIGINT PATH '$')) AS l
+STRAIGHT_JOIN tranq_jobs AS j ON j.id = l.id
+SET j.errors = CASE WHEN j.attempted_at IS NULL THEN j.errors
+                    ELSE JSON_ARRAY_APPEND(j.errors, '$', JSON_OBJECT(
         'attempt', j.attempt,
         'at', DATE_FORMAT(UTC_TIMESTAMP(6), '%Y-%m-%dT%H:%i:%s.%fZ'),
         'message', CASE WHEN j.lease_expires_at IS NULL
                         THEN 'lease expired: the job was running without a lease expiry (a row edited by hand?)'
-                        ELSE 'lease expired: the worker running this attempt stopped (crash or lost connection)' END)),
-    j.finished_at = CASE WHEN j.attempt >= j.max_attempts THEN UTC_TIMESTAMP(6) END,
-    j.state = CASE WHEN j.attempt >= j.max_attempts THEN 'discarded' ELSE 'retryable' END,
+                        ELSE 'lease expired: the worker running this attempt stopped (crash or lost connection)' END)) END,
+    j.finished_at = CASE WHEN j.attempted_at IS NOT NULL AND j.attempt >= j.max_attempts
+                         THEN UTC_TIMESTAMP(6) END,
+    j.run_at = CASE WHEN j.attempted_at IS NULL THEN UTC_TIMESTAMP(6)
+                    ELSE TIMESTAMPADD(SECOND, LEAST(1 << LEAST(GREATEST(j.attempt - 1, 0), 12), 3600),
+                                      UTC_TIMESTAMP(6)) END,
+    j.state = CASE WHEN j.attempted_at IS NOT NULL AND j.attempt >= j.max_attempts THEN 'discarded'
+                   ELSE 'retryable' END,
+    j.attempt = CASE WHEN j.attempted_at IS NULL THEN GREATEST(j.attempt - 1, 0) ELSE j.attempt END,
     j.lease_owner = NULL, j.lease_expires_at = NULL
 
 -- name: job_unknown_tasks

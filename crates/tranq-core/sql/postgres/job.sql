@@ -18,6 +18,10 @@ SELECT id FROM ins WHERE (SELECT count(*) FROM woken) >= 0 ORDER BY id
 
 -- name: job_claim
 -- $1 queue, $2 task names (text[] literal), $3 how many, $4 worker id, $5 lease in ms.
+-- The attempt is counted here, but `attempted_at` stays NULL until the handler starts
+-- (job_mark_started): the rescuer gives the attempt back to a job whose worker died before
+-- starting it. The lease token grows, and comes from the clock (in microseconds), so that a claim
+-- lost in a server crash (relaxed_commit) is never followed by a claim with the same token.
 WITH picked AS MATERIALIZED (
     SELECT id FROM tranq_jobs
     WHERE state IN ('available', 'retryable')
@@ -31,9 +35,9 @@ WITH picked AS MATERIALIZED (
 UPDATE tranq_jobs j
 SET state = 'running',
     attempt = j.attempt + 1,
-    attempted_at = now(),
+    attempted_at = NULL,
     lease_owner = $4::text,
-    lease_token = j.lease_token + 1,
+    lease_token = GREATEST(j.lease_token + 1, (extract(epoch FROM clock_timestamp()) * 1000000)::bigint),
     lease_expires_at = now() + $5::bigint * interval '1 millisecond'
 FROM picked
 WHERE j.id = picked.id
@@ -59,9 +63,9 @@ WITH relaxed AS MATERIALIZED (
 UPDATE tranq_jobs j
 SET state = 'running',
     attempt = j.attempt + 1,
-    attempted_at = now(),
+    attempted_at = NULL,
     lease_owner = $4::text,
-    lease_token = j.lease_token + 1,
+    lease_token = GREATEST(j.lease_token + 1, (extract(epoch FROM clock_timestamp()) * 1000000)::bigint),
     lease_expires_at = now() + $5::bigint * interval '1 millisecond'
 FROM picked
 WHERE j.id = picked.id
@@ -70,43 +74,73 @@ RETURNING j.id, j.task, j.queue, j.args::text AS args, j.attempt::bigint AS atte
 
 -- name: job_complete_many
 -- $1: [{"id", "token", "result"}]. Only the claim holding the current token may complete.
+-- Every batch write locks its rows in id order first (`locked`), so that two batches over the
+-- same rows (a heartbeat and a completion) cannot deadlock.
+WITH c AS MATERIALIZED (
+    SELECT * FROM jsonb_to_recordset($1::jsonb) AS c(id bigint, token bigint, result jsonb)
+), locked AS MATERIALIZED (
+    SELECT j.id FROM tranq_jobs j JOIN c ON j.id = c.id AND j.lease_token = c.token
+    WHERE j.state = 'running'
+    ORDER BY j.id
+    FOR UPDATE OF j
+)
 UPDATE tranq_jobs j
 SET state = 'completed', finished_at = now(), result = c.result,
     lease_owner = NULL, lease_expires_at = NULL
-FROM jsonb_to_recordset($1::jsonb) AS c(id bigint, token bigint, result jsonb)
-WHERE j.id = c.id AND j.lease_token = c.token AND j.state = 'running'
+FROM locked JOIN c ON c.id = locked.id
+WHERE j.id = locked.id AND j.lease_token = c.token AND j.state = 'running'
 RETURNING j.id
 
 -- name: job_complete_many_relaxed
 -- job_complete_many, committed without waiting for the WAL flush (`relaxed_commit(true)`).
 WITH relaxed AS MATERIALIZED (
     SELECT set_config('synchronous_commit', 'off', true) AS setting
+), c AS MATERIALIZED (
+    SELECT * FROM jsonb_to_recordset($1::jsonb) AS c(id bigint, token bigint, result jsonb)
+), locked AS MATERIALIZED (
+    SELECT j.id FROM tranq_jobs j JOIN c ON j.id = c.id AND j.lease_token = c.token
+    WHERE j.state = 'running' AND EXISTS (SELECT 1 FROM relaxed)
+    ORDER BY j.id
+    FOR UPDATE OF j
 )
 UPDATE tranq_jobs j
 SET state = 'completed', finished_at = now(), result = c.result,
     lease_owner = NULL, lease_expires_at = NULL
-FROM jsonb_to_recordset($1::jsonb) AS c(id bigint, token bigint, result jsonb)
-WHERE j.id = c.id AND j.lease_token = c.token AND j.state = 'running'
-  AND EXISTS (SELECT 1 FROM relaxed)
+FROM locked JOIN c ON c.id = locked.id
+WHERE j.id = locked.id AND j.lease_token = c.token AND j.state = 'running'
 RETURNING j.id
 
 -- name: job_complete_delete_many
 -- Same input as job_complete_many; for workers built with `delete_completed(true)`: the row of
 -- a completed job is deleted at once instead of kept (the result is dropped with it).
+WITH c AS MATERIALIZED (
+    SELECT * FROM jsonb_to_recordset($1::jsonb) AS c(id bigint, token bigint)
+), locked AS MATERIALIZED (
+    SELECT j.id FROM tranq_jobs j JOIN c ON j.id = c.id AND j.lease_token = c.token
+    WHERE j.state = 'running'
+    ORDER BY j.id
+    FOR UPDATE OF j
+)
 DELETE FROM tranq_jobs j
-USING jsonb_to_recordset($1::jsonb) AS c(id bigint, token bigint)
-WHERE j.id = c.id AND j.lease_token = c.token AND j.state = 'running'
+USING locked
+WHERE j.id = locked.id AND j.state = 'running'
 RETURNING j.id
 
 -- name: job_complete_delete_many_relaxed
 -- job_complete_delete_many, committed without waiting for the WAL flush (`relaxed_commit(true)`).
 WITH relaxed AS MATERIALIZED (
     SELECT set_config('synchronous_commit', 'off', true) AS setting
+), c AS MATERIALIZED (
+    SELECT * FROM jsonb_to_recordset($1::jsonb) AS c(id bigint, token bigint)
+), locked AS MATERIALIZED (
+    SELECT j.id FROM tranq_jobs j JOIN c ON j.id = c.id AND j.lease_token = c.token
+    WHERE j.state = 'running' AND EXISTS (SELECT 1 FROM relaxed)
+    ORDER BY j.id
+    FOR UPDATE OF j
 )
 DELETE FROM tranq_jobs j
-USING jsonb_to_recordset($1::jsonb) AS c(id bigint, token bigint)
-WHERE j.id = c.id AND j.lease_token = c.token AND j.state = 'running'
-  AND EXISTS (SELECT 1 FROM relaxed)
+USING locked
+WHERE j.id = locked.id AND j.state = 'running'
 RETURNING j.id
 
 -- name: job_fail
@@ -127,12 +161,19 @@ RETURNING id
 
 -- name: job_release_many
 -- Graceful shutdown: jobs that did not finish go back at once, the attempt given back.
-WITH released AS (
+WITH c AS MATERIALIZED (
+    SELECT * FROM jsonb_to_recordset($1::jsonb) AS c(id bigint, token bigint)
+), locked AS MATERIALIZED (
+    SELECT j.id FROM tranq_jobs j JOIN c ON j.id = c.id AND j.lease_token = c.token
+    WHERE j.state = 'running'
+    ORDER BY j.id
+    FOR UPDATE OF j
+), released AS (
     UPDATE tranq_jobs j
     SET state = 'available', attempt = GREATEST(j.attempt - 1, 0),
         lease_owner = NULL, lease_expires_at = NULL
-    FROM jsonb_to_recordset($1::jsonb) AS c(id bigint, token bigint)
-    WHERE j.id = c.id AND j.lease_token = c.token AND j.state = 'running'
+    FROM locked
+    WHERE j.id = locked.id AND j.state = 'running'
     RETURNING j.id, j.queue
 ), woken AS (
     SELECT pg_notify('tranq_jobs', q.queue) FROM (SELECT DISTINCT queue FROM released) AS q
@@ -141,23 +182,58 @@ SELECT id FROM released WHERE (SELECT count(*) FROM woken) >= 0
 
 -- name: job_heartbeat_many
 -- $1: [{"id", "token"}], $2 lease in ms.
+WITH c AS MATERIALIZED (
+    SELECT * FROM jsonb_to_recordset($1::jsonb) AS c(id bigint, token bigint)
+), locked AS MATERIALIZED (
+    SELECT j.id FROM tranq_jobs j JOIN c ON j.id = c.id AND j.lease_token = c.token
+    WHERE j.state = 'running'
+    ORDER BY j.id
+    FOR UPDATE OF j
+)
 UPDATE tranq_jobs j
 SET lease_expires_at = now() + $2::bigint * interval '1 millisecond'
-FROM jsonb_to_recordset($1::jsonb) AS c(id bigint, token bigint)
-WHERE j.id = c.id AND j.lease_token = c.token AND j.state = 'running'
+FROM locked
+WHERE j.id = locked.id AND j.state = 'running'
+RETURNING j.id
+
+-- name: job_mark_started
+-- $1: [{"id", "token"}] of attempts whose handler starts. Committed without waiting for the
+-- WAL flush: a mark lost in a server crash only means the rescuer gives that attempt back.
+WITH relaxed AS MATERIALIZED (
+    SELECT set_config('synchronous_commit', 'off', true) AS setting
+), c AS MATERIALIZED (
+    SELECT * FROM jsonb_to_recordset($1::jsonb) AS c(id bigint, token bigint)
+), locked AS MATERIALIZED (
+    SELECT j.id FROM tranq_jobs j JOIN c ON j.id = c.id AND j.lease_token = c.token
+    WHERE j.state = 'running' AND EXISTS (SELECT 1 FROM relaxed)
+    ORDER BY j.id
+    FOR UPDATE OF j
+)
+UPDATE tranq_jobs j
+SET attempted_at = now()
+FROM locked
+WHERE j.id = locked.id AND j.state = 'running'
 RETURNING j.id
 
 -- name: job_rescue_expired
--- Jobs whose worker stopped heartbeating: retry them, or discard when attempts are used up. A
--- running row without a lease expiry (impossible unless edited by hand) counts as expired.
+-- Jobs whose worker stopped heartbeating. An attempt that never started (claimed ahead, then
+-- the worker died) is given back and the job is runnable at once. One that started counts: the
+-- job is retried after 2^(attempt-1) s (at most an hour), or discarded when attempts are used
+-- up. A running row without a lease expiry (impossible unless edited by hand) counts as expired.
 UPDATE tranq_jobs
-SET state = CASE WHEN attempt >= max_attempts THEN 'discarded' ELSE 'retryable' END,
-    finished_at = CASE WHEN attempt >= max_attempts THEN now() END,
-    errors = errors || jsonb_build_array(jsonb_build_object(
+SET state = CASE WHEN attempted_at IS NOT NULL AND attempt >= max_attempts THEN 'discarded'
+                 ELSE 'retryable' END,
+    finished_at = CASE WHEN attempted_at IS NOT NULL AND attempt >= max_attempts THEN now() END,
+    run_at = CASE WHEN attempted_at IS NULL THEN now()
+                  ELSE now() + LEAST(1::bigint << LEAST(GREATEST(attempt - 1, 0), 12), 3600)
+                                * interval '1 second' END,
+    errors = CASE WHEN attempted_at IS NULL THEN errors
+                  ELSE errors || jsonb_build_array(jsonb_build_object(
         'attempt', attempt, 'at', now(),
         'message', CASE WHEN lease_expires_at IS NULL
                         THEN 'lease expired: the job was running without a lease expiry (a row edited by hand?)'
-                        ELSE 'lease expired: the worker running this attempt stopped (crash or lost connection)' END)),
+                        ELSE 'lease expired: the worker running this attempt stopped (crash or lost connection)' END)) END,
+    attempt = CASE WHEN attempted_at IS NULL THEN GREATEST(attempt - 1, 0) ELSE attempt END,
     lease_owner = NULL, lease_expires_at = NULL
 WHERE id IN (
     SELECT id FROM tranq_jobs

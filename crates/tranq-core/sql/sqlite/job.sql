@@ -16,12 +16,16 @@ RETURNING id
 -- Writers are serialised by SQLite itself: no SKIP LOCKED needed. Columns a hand edit may have
 -- left as text are read as integers, so that one odd row cannot fail the whole batch (the store
 -- then sets aside a row whose values are impossible).
+-- The attempt is counted here, but `attempted_at` stays NULL until the handler starts
+-- (job_mark_started): the rescuer gives the attempt back to a job whose worker died before
+-- starting it. The lease token grows and comes from the clock (microseconds), so a claim lost
+-- in a crash is never followed by a claim with the same token.
 UPDATE tranq_jobs
 SET state = 'running',
     attempt = attempt + 1,
-    attempted_at = CAST(unixepoch('subsec') * 1000000 AS INTEGER),
+    attempted_at = NULL,
     lease_owner = $4,
-    lease_token = lease_token + 1,
+    lease_token = max(lease_token + 1, CAST(unixepoch('subsec') * 1000000 AS INTEGER)),
     lease_expires_at = CAST(unixepoch('subsec') * 1000000 AS INTEGER) + $5 * 1000
 WHERE id IN (
     SELECT id FROM tranq_jobs
@@ -93,21 +97,38 @@ WHERE state = 'running'
   AND (id, lease_token) IN (SELECT value ->> '$.id', value ->> '$.token' FROM json_each($1))
 RETURNING id
 
--- name: job_rescue_expired
--- A running row without a lease expiry (impossible unless edited by hand) counts as expired, and
--- an errors column edited into something other than a JSON array is started afresh.
+-- name: job_mark_started
+-- $1: [{"id", "token"}] of attempts whose handler started.
 UPDATE tranq_jobs
-SET state = CASE WHEN attempt >= max_attempts THEN 'discarded' ELSE 'retryable' END,
-    finished_at = CASE WHEN attempt >= max_attempts
+SET attempted_at = CAST(unixepoch('subsec') * 1000000 AS INTEGER)
+WHERE state = 'running'
+  AND (id, lease_token) IN (SELECT value ->> '$.id', value ->> '$.token' FROM json_each($1))
+RETURNING id
+
+-- name: job_rescue_expired
+-- An attempt that never started is given back and the job is runnable at once; one that
+-- started counts: retried after 2^(attempt-1) s (at most an hour), or discarded when attempts
+-- are used up. A running row without a lease expiry (impossible unless edited by hand) counts
+-- as expired, and an errors column edited into something other than a JSON array is started
+-- afresh.
+UPDATE tranq_jobs
+SET state = CASE WHEN attempted_at IS NOT NULL AND attempt >= max_attempts THEN 'discarded'
+                 ELSE 'retryable' END,
+    finished_at = CASE WHEN attempted_at IS NOT NULL AND attempt >= max_attempts
                        THEN CAST(unixepoch('subsec') * 1000000 AS INTEGER) END,
-    errors = json_insert(CASE WHEN json_valid(errors) = 0 THEN '[]'
-                              WHEN json_type(errors) <> 'array' THEN '[]'
-                              ELSE errors END,
+    run_at = CAST(unixepoch('subsec') * 1000000 AS INTEGER)
+             + CASE WHEN attempted_at IS NULL THEN 0
+                    ELSE min(1 << min(max(attempt - 1, 0), 12), 3600) * 1000000 END,
+    errors = CASE WHEN attempted_at IS NULL THEN errors
+                  ELSE json_insert(CASE WHEN json_valid(errors) = 0 THEN '[]'
+                                        WHEN json_type(errors) <> 'array' THEN '[]'
+                                        ELSE errors END,
         '$[#]', json_object(
         'attempt', attempt, 'at', strftime('%Y-%m-%dT%H:%M:%fZ', 'now'),
         'message', CASE WHEN lease_expires_at IS NULL
                         THEN 'lease expired: the job was running without a lease expiry (a row edited by hand?)'
-                        ELSE 'lease expired: the worker running this attempt stopped (crash or lost connection)' END)),
+                        ELSE 'lease expired: the worker running this attempt stopped (crash or lost connection)' END)) END,
+    attempt = CASE WHEN attempted_at IS NULL THEN max(attempt - 1, 0) ELSE attempt END,
     lease_owner = NULL, lease_expires_at = NULL
 WHERE id IN (
     SELECT id FROM tranq_jobs

@@ -49,6 +49,10 @@ pub trait Store: Send + Sync + 'static {
     /// Puts claimed jobs back as available at once, giving back their attempt.
     async fn job_release_many(&self, leases: &[Lease]) -> Result<Vec<JobId>>;
 
+    /// Records that these attempts' handlers started; returns the ids still held. Until then the
+    /// rescuer treats an expired attempt as never run and gives its attempt back.
+    async fn job_mark_started(&self, leases: &[Lease]) -> Result<Vec<JobId>>;
+
     /// Extends the leases of running jobs; returns the ids still held.
     async fn job_heartbeat_many(&self, leases: &[Lease], lease: Duration) -> Result<Vec<JobId>>;
 

@@ -23,6 +23,7 @@ pub(crate) const QUERY_NAMES: &[&str] = &[
     "job_fail",
     "job_release_many",
     "job_heartbeat_many",
+    "job_mark_started",
     "job_rescue_expired",
     "job_unknown_tasks",
     "job_get",
@@ -126,9 +127,10 @@ impl<B: Backend> SqlStore<B> {
         inserted_ids(self.update_returning(name, params, RowShape::Id).await?)
     }
 
-    /// Runs an `UPDATE ... RETURNING`. Where the dialect has none (MySQL), it runs
-    /// `<name>_select` (locks the ids), `<name>` (with the ids as one more parameter) and, for
-    /// rows other than ids, `<name>_fetch`, in one transaction.
+    /// Runs an `UPDATE ... RETURNING`. Where the dialect has none (MySQL), it runs, in one
+    /// transaction: `<name>_candidates` when the dialect has it (a plain read whose ids become
+    /// one more parameter), `<name>_select` (locks the ids), `<name>` (with the locked ids as one
+    /// more parameter) and, for rows other than ids, `<name>_fetch`.
     async fn update_returning(
         &self,
         name: &'static str,
@@ -140,6 +142,20 @@ impl<B: Backend> SqlStore<B> {
             return self.backend.fetch(&self.query(name, params, shape)?).await;
         }
         let mut tx = self.backend.begin().await?;
+        let mut params = params;
+        let candidates = format!("{name}_candidates");
+        if dialect.has(&candidates) {
+            // A plain read first, then lock only those rows (see job_claim_candidates).
+            let ids = inserted_ids(
+                tx.fetch(&dialect.query(&candidates, params.clone(), RowShape::Id)?)
+                    .await?,
+            )?;
+            if ids.is_empty() {
+                tx.commit().await?;
+                return Ok(Vec::new());
+            }
+            params.push(json_param(&ids)?);
+        }
         let locked = tx
             .fetch(&dialect.query(&format!("{name}_select"), params.clone(), RowShape::Id)?)
             .await?;
@@ -170,8 +186,30 @@ fn json_param<T: serde::Serialize>(value: &T) -> Result<Value> {
         .map_err(|e| Error::Corrupt(e.to_string()))
 }
 
+/// Milliseconds, at most [`MAX_DELAY`](crate::MAX_DELAY)'s: every database can add that to now.
 fn millis(d: Duration) -> Value {
-    Value::Int(i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+    Value::Int(i64::try_from(crate::delay::clamp(d).as_millis()).unwrap_or(i64::MAX))
+}
+
+/// Leases in id order: every batch write locks its rows in one order, so two batches over the
+/// same rows (a heartbeat and a completion) cannot deadlock each other.
+fn sorted_leases(leases: &[Lease]) -> Result<Value> {
+    let mut sorted = leases.to_vec();
+    sorted.sort_unstable_by_key(|l| (l.id, l.token));
+    json_param(&sorted)
+}
+
+/// Completions in id order (see [`sorted_leases`]).
+fn sorted_completions(done: &[Completion]) -> Result<Value> {
+    let mut sorted: Vec<&Completion> = done.iter().collect();
+    sorted.sort_unstable_by_key(|c| (c.id, c.token));
+    json_param(&sorted)
+}
+
+/// How many candidates a claim of `limit` jobs reads before locking (`job_claim_candidates`):
+/// enough that several workers claiming at once each find rows the others did not lock.
+fn claim_candidates(limit: u32) -> i64 {
+    (i64::from(limit) * 4 + 64).min(10_000)
 }
 
 fn small(row: &Row, i: usize) -> Result<u32> {
@@ -267,13 +305,16 @@ impl<B: Backend> Store for SqlStore<B> {
 
     async fn job_claim(&self, p: &ClaimParams<'_>) -> Result<Vec<ClaimedJob>> {
         let dialect = self.dialect();
-        let params = vec![
+        let mut params = vec![
             Value::Text(p.queue.to_owned()),
             dialect.text_list(p.tasks),
             Value::Int(i64::from(p.limit)),
             Value::Text(p.worker_id.to_owned()),
             millis(p.lease),
         ];
+        if dialect.has("job_claim_candidates") {
+            params.push(Value::Int(claim_candidates(p.limit)));
+        }
         let rows = self
             .update_returning(
                 self.variant("job_claim", "job_claim_relaxed"),
@@ -299,7 +340,7 @@ impl<B: Backend> Store for SqlStore<B> {
             return Ok(Vec::new());
         }
         let name = self.variant("job_complete_many", "job_complete_many_relaxed");
-        self.ids(name, vec![json_param(&done)?]).await
+        self.ids(name, vec![sorted_completions(done)?]).await
     }
 
     async fn job_complete_delete_many(&self, done: &[Completion]) -> Result<Vec<JobId>> {
@@ -310,7 +351,7 @@ impl<B: Backend> Store for SqlStore<B> {
             "job_complete_delete_many",
             "job_complete_delete_many_relaxed",
         );
-        self.ids(name, vec![json_param(&done)?]).await
+        self.ids(name, vec![sorted_completions(done)?]).await
     }
 
     async fn job_fail(&self, p: &FailParams) -> Result<bool> {
@@ -335,7 +376,7 @@ impl<B: Backend> Store for SqlStore<B> {
         if leases.is_empty() {
             return Ok(Vec::new());
         }
-        self.ids("job_release_many", vec![json_param(&leases)?])
+        self.ids("job_release_many", vec![sorted_leases(leases)?])
             .await
     }
 
@@ -345,9 +386,17 @@ impl<B: Backend> Store for SqlStore<B> {
         }
         self.ids(
             "job_heartbeat_many",
-            vec![json_param(&leases)?, millis(lease)],
+            vec![sorted_leases(leases)?, millis(lease)],
         )
         .await
+    }
+
+    async fn job_mark_started(&self, leases: &[Lease]) -> Result<Vec<JobId>> {
+        if leases.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.ids("job_mark_started", vec![sorted_leases(leases)?])
+            .await
     }
 
     async fn job_rescue_expired(&self, limit: u32) -> Result<Vec<JobId>> {

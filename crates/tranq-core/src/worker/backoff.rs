@@ -35,8 +35,13 @@ impl Backoff {
         self.jitter = fraction.clamp(0.0, 1.0);
         self
     }
-    /// The wait after failed attempt number `attempt` (1-based).
+    /// The wait after failed attempt number `attempt` (1-based), at most
+    /// [`MAX_DELAY`](crate::MAX_DELAY).
     pub fn delay(&self, attempt: u32) -> Duration {
+        crate::delay::clamp(self.unclamped(attempt))
+    }
+
+    fn unclamped(&self, attempt: u32) -> Duration {
         let doublings = attempt.saturating_sub(1).min(32);
         let raw = self.base.saturating_mul(1u32 << doublings.min(31));
         let capped = raw.min(self.max);

@@ -1,7 +1,7 @@
 //! [`WorkerBuilder`]: settings in, checked [`Worker`] out.
 
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicBool, AtomicUsize};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -164,6 +164,7 @@ impl WorkerBuilder {
                 shutdown,
                 tracker: TaskTracker::new(),
                 listening: AtomicBool::new(false),
+                deadlock_retries: AtomicU64::new(0),
             }),
         })
     }

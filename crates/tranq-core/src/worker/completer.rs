@@ -1,16 +1,25 @@
 //! Stores attempt outcomes: completions in batches (one statement for all that are waiting, up
 //! to the batch size and [`MAX_BATCH_RESULT_BYTES`] of results; a few statements in flight at
-//! once), failures one by one. A write that fails is retried until
-//! it is stored or fenced, so an outcome is never dropped while the worker runs.
+//! once), failures one by one.
+//!
+//! A write that fails for a reason that passes (the database is unreachable, or lost a
+//! deadlock) is retried until it is stored or fenced, so an outcome is never dropped while the
+//! worker runs; during shutdown, only until the grace period is over. A write the database
+//! refuses for good (a value it cannot hold, a constraint) is not retried: a batch is split to
+//! find the refused outcome, which is then stored as a failed attempt carrying the database's
+//! words, so attempts stay bounded; if even that is refused, it is logged and the lease left to
+//! expire (the rescuer counts the attempt).
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
 use tokio::task::{JoinHandle, JoinSet};
 
-use super::Shared;
 use super::fetcher::error_backoff;
-use crate::error::Result;
+use super::{Shared, storable};
+use crate::error::{Error, Result};
+use crate::job::{JobState, Lease};
 use crate::store::{Completion, FailParams};
 
 /// An outcome waiting to be stored.
@@ -20,8 +29,36 @@ pub(crate) enum Report {
         completion: Completion,
         /// Length of the result's JSON.
         result_bytes: usize,
+        fallback: Fallback,
     },
-    Fail(FailParams),
+    Fail {
+        params: FailParams,
+        fallback: Fallback,
+    },
+}
+
+/// What is stored instead when the database refuses an attempt's outcome for good: the attempt
+/// failed (retried after `delay`, or discarded when it was the last).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Fallback {
+    pub(crate) lease: Lease,
+    pub(crate) next_state: JobState,
+    pub(crate) delay: Duration,
+}
+
+impl Fallback {
+    fn params(&self, refusal: &Error, outcome: &str) -> FailParams {
+        FailParams {
+            id: self.lease.id,
+            token: self.lease.token,
+            next_state: self.next_state,
+            delay: self.delay,
+            give_back_attempt: false,
+            error: Some(storable::message(format!(
+                "the outcome could not be stored ({outcome}): {refusal}"
+            ))),
+        }
+    }
 }
 
 /// Most completion statements in flight at once. While one waits for its commit to be flushed
@@ -31,7 +68,7 @@ const MAX_FLUSHES_IN_FLIGHT: usize = 3;
 /// Most result JSON in one completion statement (one more result, at most
 /// [`MAX_RESULT_BYTES`](super::MAX_RESULT_BYTES), may push it over). MariaDB refuses a
 /// statement over `max_allowed_packet` (16 MiB by default) and its completion sends the
-/// results twice (lock, then update): a refused batch would be retried forever.
+/// results twice (lock, then update).
 const MAX_BATCH_RESULT_BYTES: usize = 4 * 1024 * 1024;
 
 pub(crate) fn spawn(shared: Arc<Shared>) -> (UnboundedSender<Report>, JoinHandle<()>) {
@@ -60,13 +97,8 @@ async fn run(shared: Arc<Shared>, mut rx: UnboundedReceiver<Report>) {
                 Err(_) => break,
             }
         }
-        let Batch {
-            mut completions,
-            mut failures,
-            ..
-        } = batch;
         let shared = shared.clone();
-        flushes.spawn(async move { flush(&shared, &mut completions, &mut failures).await });
+        flushes.spawn(async move { batch.flush(&shared).await });
     }
     // Every sender is gone (all executors ended): store what is still in flight, then return.
     while flushes.join_next().await.is_some() {}
@@ -75,8 +107,8 @@ async fn run(shared: Arc<Shared>, mut rx: UnboundedReceiver<Report>) {
 /// Outcomes taken together into one flush.
 #[derive(Default)]
 struct Batch {
-    completions: Vec<Completion>,
-    failures: Vec<FailParams>,
+    completions: Vec<(Completion, Fallback)>,
+    failures: Vec<(FailParams, Fallback)>,
     result_bytes: usize,
 }
 
@@ -92,51 +124,121 @@ impl Batch {
             Report::Complete {
                 completion,
                 result_bytes,
+                fallback,
             } => {
-                self.completions.push(completion);
+                self.completions.push((completion, fallback));
                 self.result_bytes += result_bytes;
             }
-            Report::Fail(f) => self.failures.push(f),
+            Report::Fail { params, fallback } => self.failures.push((params, fallback)),
         }
+    }
+
+    async fn flush(self, shared: &Shared) {
+        let mut unstored = Vec::new();
+        if !self.completions.is_empty() {
+            complete(shared, &self.completions, &mut unstored).await;
+        }
+        for (params, fallback) in &self.failures {
+            match write(shared, "store failure", || shared.store.job_fail(params)).await {
+                Written::Yes(true) => {}
+                Written::Yes(false) => tracing::warn!(
+                    job.id = params.id.0,
+                    "tranq: failure not stored: the lease was lost (job rescued)"
+                ),
+                Written::Refused(refusal) => {
+                    let outcome = params.next_state.as_str();
+                    store_fallback(shared, fallback, &refusal, outcome).await;
+                }
+                Written::GaveUp => unstored.push(fallback.lease),
+            }
+        }
+        release_unstored(shared, &unstored).await;
     }
 }
 
-async fn flush(shared: &Shared, completions: &mut Vec<Completion>, failures: &mut Vec<FailParams>) {
-    if !completions.is_empty() {
-        let delete = shared.config.delete_completed;
-        let stored = retry(shared, "store completions", || {
-            if delete {
-                shared.store.job_complete_delete_many(completions)
-            } else {
-                shared.store.job_complete_many(completions)
-            }
-        })
-        .await;
-        if let Some(stored) = stored
-            && stored.len() < completions.len()
-        {
-            for c in completions.iter().filter(|c| !stored.contains(&c.id)) {
+/// Stores completions in one statement; a batch the database refuses for good is split in
+/// halves until the refused completions are found, and those are stored as failed attempts.
+async fn complete(
+    shared: &Shared,
+    completions: &[(Completion, Fallback)],
+    unstored: &mut Vec<Lease>,
+) {
+    let done: Vec<Completion> = completions.iter().map(|(c, _)| c.clone()).collect();
+    let delete = shared.config.delete_completed;
+    let written = write(shared, "store completions", || {
+        if delete {
+            shared.store.job_complete_delete_many(&done)
+        } else {
+            shared.store.job_complete_many(&done)
+        }
+    })
+    .await;
+    match written {
+        Written::Yes(stored) => {
+            for c in done.iter().filter(|c| !stored.contains(&c.id)) {
                 tracing::warn!(
                     job.id = c.id.0,
                     "tranq: completion rejected: the lease was lost (job rescued); this attempt counts as lost"
                 );
             }
         }
-        completions.clear();
+        Written::Refused(refusal) if completions.len() == 1 => {
+            store_fallback(shared, &completions[0].1, &refusal, "completed").await;
+        }
+        Written::Refused(_) => {
+            let (left, right) = completions.split_at(completions.len() / 2);
+            Box::pin(complete(shared, left, unstored)).await;
+            Box::pin(complete(shared, right, unstored)).await;
+        }
+        Written::GaveUp => unstored.extend(completions.iter().map(|(_, f)| f.lease)),
     }
-    for f in failures.drain(..) {
-        if retry(shared, "store failure", || shared.store.job_fail(&f)).await == Some(false) {
+}
+
+/// Stores a refused outcome as a failed attempt.
+async fn store_fallback(shared: &Shared, fallback: &Fallback, refusal: &Error, outcome: &str) {
+    tracing::error!(job.id = fallback.lease.id.0, %refusal, outcome, "tranq: the database refused an outcome; storing the attempt as failed instead");
+    let params = fallback.params(refusal, outcome);
+    match write(shared, "store failure", || shared.store.job_fail(&params)).await {
+        Written::Yes(_) | Written::GaveUp => {}
+        Written::Refused(error) => tracing::error!(
+            job.id = fallback.lease.id.0,
+            %error,
+            "tranq: the database refused the failed attempt too; its lease expires and the rescuer counts the attempt"
+        ),
+    }
+}
+
+/// Outcomes that could not be stored before the worker stopped go back at once (best effort:
+/// the database may be the reason they could not be stored).
+async fn release_unstored(shared: &Shared, leases: &[Lease]) {
+    if leases.is_empty() {
+        return;
+    }
+    match shared.store.job_release_many(leases).await {
+        Ok(released) => {
             tracing::warn!(
-                job.id = f.id.0,
-                "tranq: failure not stored: the lease was lost (job rescued)"
-            );
+                count = released.len(),
+                "tranq: outcomes not stored before shutdown; their jobs were released and run again"
+            )
+        }
+        Err(error) => {
+            tracing::error!(%error, count = leases.len(), "tranq: outcomes not stored before shutdown; their jobs run again when their lease expires")
         }
     }
 }
 
-/// Retries a write with backoff until it succeeds, or gives up once the worker has fully
-/// stopped (the lease then expires and the job runs again: at-least-once).
-async fn retry<T, F, Fut>(shared: &Shared, what: &str, mut write: F) -> Option<T>
+/// How a write ended.
+enum Written<T> {
+    Yes(T),
+    /// The database refused it for good: trying again cannot help.
+    Refused(Error),
+    /// The worker stopped (shutdown's grace period is over) while the database was failing.
+    GaveUp,
+}
+
+/// Runs a write, and again with backoff while it fails for a reason that passes, until the
+/// worker has stopped.
+async fn write<T, F, Fut>(shared: &Shared, what: &str, mut write: F) -> Written<T>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<T>>,
@@ -144,14 +246,18 @@ where
     let mut failures = 0;
     loop {
         match write().await {
-            Ok(value) => return Some(value),
+            Ok(value) => return Written::Yes(value),
+            Err(error) if !error.is_transient() => return Written::Refused(error),
             Err(error) => {
                 failures += 1;
+                if error.is_deadlock() {
+                    shared.count_deadlock(&error);
+                }
                 let wait = error_backoff(failures);
                 tracing::warn!(%error, retry_in = ?wait, "tranq: could not {what}");
                 tokio::select! {
                     _ = tokio::time::sleep(wait) => {}
-                    _ = shared.stopped.cancelled() => return None,
+                    _ = shared.stopped.cancelled() => return Written::GaveUp,
                 }
             }
         }
@@ -164,13 +270,22 @@ mod tests {
     use crate::job::JobId;
 
     fn completion(result_bytes: usize) -> Report {
+        let lease = Lease {
+            id: JobId(1),
+            token: 1,
+        };
         Report::Complete {
             completion: Completion {
-                id: JobId(1),
-                token: 1,
+                id: lease.id,
+                token: lease.token,
                 result: None,
             },
             result_bytes,
+            fallback: Fallback {
+                lease,
+                next_state: JobState::Retryable,
+                delay: Duration::ZERO,
+            },
         }
     }
 

@@ -12,13 +12,24 @@ use futures::FutureExt;
 use tokio::sync::OwnedSemaphorePermit;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::AbortHandle;
+use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
 use super::completer::Report;
 use super::outcome::{Outcome, decide};
+use super::starter::Start;
 use super::{InFlight, QueueSlots, Shared};
 use crate::job::ClaimedJob;
 use crate::task::TaskContext;
+
+/// Where executors send what happens to their attempts.
+#[derive(Clone)]
+pub(crate) struct Channels {
+    /// Outcomes, to the completer.
+    pub(crate) reports: UnboundedSender<Report>,
+    /// Attempts about to start, to the starter.
+    pub(crate) starts: UnboundedSender<Start>,
+}
 
 /// Starts an executor on `permit` (a free slot of `queue`) with the next buffered job of
 /// `queue`. Returns false, giving the slot back, when the buffer is empty.
@@ -26,7 +37,7 @@ pub(crate) fn start_next(
     shared: &Arc<Shared>,
     queue: &Arc<QueueSlots>,
     permit: OwnedSemaphorePermit,
-    reports: &UnboundedSender<Report>,
+    channels: &Channels,
 ) -> bool {
     // The lock is held from taking the job to recording it as in flight, so that shutdown sees
     // every claimed job either in a buffer or in flight, never in neither.
@@ -35,19 +46,19 @@ pub(crate) fn start_next(
         return false;
     };
     let abort_cell = Arc::new(OnceLock::new());
-    let id = job.id;
-    let token = job.lease_token;
+    let lease = job.lease();
+    let called_off = CancellationToken::new();
     let handle = shared.tracker.spawn(run(
         shared.clone(),
         queue.clone(),
-        job,
+        (job, called_off.clone()),
         permit,
-        reports.clone(),
+        channels.clone(),
         abort_cell.clone(),
     ));
     let abort = handle.abort_handle();
     let _ = abort_cell.set(abort.clone());
-    in_flight.insert(id, InFlight { token, abort });
+    in_flight.insert(lease, InFlight { abort, called_off });
     true
 }
 
@@ -56,9 +67,9 @@ pub(crate) fn start_next(
 async fn run(
     shared: Arc<Shared>,
     queue: Arc<QueueSlots>,
-    mut job: ClaimedJob,
+    (mut job, mut called_off): (ClaimedJob, CancellationToken),
     permit: OwnedSemaphorePermit,
-    reports: UnboundedSender<Report>,
+    channels: Channels,
     abort: Arc<OnceLock<AbortHandle>>,
 ) {
     loop {
@@ -69,36 +80,53 @@ async fn run(
             job.queue = %job.queue,
             job.attempt = job.attempt,
         );
-        let report = run_one(&shared, &job).instrument(span).await;
+        // The attempt counts once its start is stored (see starter.rs).
+        let (start, stored) = Start::new(job.lease());
+        if channels.starts.send(start).is_ok() {
+            let _ = stored.await;
+        }
+        let report = run_one(&shared, &job, called_off).instrument(span).await;
         let next = {
             let mut in_flight = shared.in_flight();
-            // A job taken by shutdown was released; its late outcome must not be stored.
-            if in_flight.remove(&job.id).is_none() {
+            // An attempt taken by shutdown was released; its late outcome must not be stored.
+            if in_flight.remove(&job.lease()).is_none() {
                 break;
             }
-            let _ = reports.send(report);
+            let _ = channels.reports.send(report);
             if shared.shutdown.is_cancelled() {
                 None
             } else {
                 let next = queue.pop_buffered();
-                if let (Some(next), Some(abort)) = (&next, abort.get()) {
-                    in_flight.insert(
-                        next.id,
-                        InFlight {
-                            token: next.lease_token,
-                            abort: abort.clone(),
-                        },
-                    );
+                match (next, abort.get()) {
+                    (Some(next), Some(abort)) => {
+                        let token = CancellationToken::new();
+                        in_flight.insert(
+                            next.lease(),
+                            InFlight {
+                                abort: abort.clone(),
+                                called_off: token.clone(),
+                            },
+                        );
+                        Some((next, token))
+                    }
+                    (next, _) => {
+                        // Not reachable (the abort handle is set before this task is polled);
+                        // a job taken anyway goes back to the front of the buffer.
+                        if let Some(next) = next {
+                            queue.push_front_buffered(next);
+                        }
+                        None
+                    }
                 }
-                next
             }
         };
         match next {
-            Some(next) => {
+            Some((next, token)) => {
                 if queue.buffer_low() {
                     queue.slot_freed.notify_one();
                 }
                 job = next;
+                called_off = token;
             }
             None => break,
         }
@@ -107,13 +135,13 @@ async fn run(
     queue.slot_freed.notify_one();
 }
 
-async fn run_one(shared: &Shared, job: &ClaimedJob) -> Report {
+async fn run_one(shared: &Shared, job: &ClaimedJob, called_off: CancellationToken) -> Report {
     let started = Instant::now();
-    let outcome = execute(shared, job).await;
+    let outcome = execute(shared, job, called_off).await;
     decide(job, outcome, &shared.config.backoff, started.elapsed())
 }
 
-async fn execute(shared: &Shared, job: &ClaimedJob) -> Outcome {
+async fn execute(shared: &Shared, job: &ClaimedJob, called_off: CancellationToken) -> Outcome {
     let Some(registration) = shared.registry.get(&job.task) else {
         return Outcome::UnknownTask;
     };
@@ -125,6 +153,7 @@ async fn execute(shared: &Shared, job: &ClaimedJob) -> Outcome {
         max_attempts: job.max_attempts,
         lease_token: job.lease_token,
         shutdown: shared.shutdown.clone(),
+        called_off,
     };
     let run = match registration.start(ctx, &job.args) {
         Ok(run) => run,

@@ -1,9 +1,11 @@
 //! Extends the leases of this worker's running jobs, all in one statement, every third of the
-//! lease, so that only a dead or cut-off worker's jobs expire.
+//! lease, so that only a dead or cut-off worker's jobs expire. An attempt whose lease turns out
+//! lost (it expired, and the job was rescued) is called off: its `ctx.cancelled()` fires.
 
 use std::sync::Arc;
 
 use super::Shared;
+use crate::job::{JobId, Lease};
 
 pub(crate) async fn run(shared: Arc<Shared>) {
     let every = shared.config.lease / 3;
@@ -25,20 +27,51 @@ pub(crate) async fn run(shared: Arc<Shared>) {
         {
             Ok(held) if held.len() < leases.len() => {
                 // A job that finished meanwhile (its completion stored before this statement
-                // ran) is not lost: only warn about jobs this worker still holds.
-                let still = shared.running_leases();
-                let lost = leases
-                    .iter()
-                    .filter(|l| !held.contains(&l.id) && still.contains(l));
-                for lease in lost {
-                    tracing::warn!(
-                        job.id = lease.id.0,
-                        "tranq: lease lost (job rescued elsewhere); its outcome will be rejected"
-                    );
+                // ran) is not lost: only attempts this worker still runs are called off.
+                for lease in lost(&leases, &held) {
+                    if shared.call_off(lease) {
+                        tracing::warn!(
+                            job.id = lease.id.0,
+                            "tranq: lease lost (the job was rescued); the attempt is called off and its outcome will be rejected"
+                        );
+                    }
                 }
             }
             Ok(_) => {}
-            Err(error) => tracing::warn!(%error, "tranq: heartbeat failed; retrying next tick"),
+            Err(error) => {
+                if error.is_deadlock() {
+                    shared.count_deadlock(&error);
+                }
+                tracing::warn!(%error, "tranq: heartbeat failed; retrying next tick");
+            }
         }
+    }
+}
+
+/// The leases not held: their job's id is not among `held`, or this worker also holds a newer
+/// claim of the same job (tokens grow; a row has one current token).
+fn lost<'a>(leases: &'a [Lease], held: &[JobId]) -> impl Iterator<Item = &'a Lease> {
+    leases.iter().filter(move |l| {
+        !held.contains(&l.id)
+            || leases
+                .iter()
+                .any(|other| other.id == l.id && other.token > l.token)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn of_two_attempts_of_one_job_the_older_is_lost() {
+        let lease = |id, token| Lease {
+            id: JobId(id),
+            token,
+        };
+        let leases = [lease(1, 10), lease(2, 5), lease(1, 20), lease(3, 7)];
+        let held = [JobId(1), JobId(2)];
+        let lost: Vec<&Lease> = lost(&leases, &held).collect();
+        assert_eq!(lost, vec![&lease(1, 10), &lease(3, 7)]);
     }
 }

@@ -10,6 +10,7 @@ mod heartbeat;
 mod notifier;
 mod outcome;
 mod shutdown;
+mod starter;
 mod storable;
 
 pub use backoff::Backoff;
@@ -23,7 +24,7 @@ pub use storable::{MAX_ERROR_MESSAGE_BYTES, MAX_RESULT_BYTES};
 
 use std::collections::{HashMap, VecDeque};
 use std::future::Future;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -33,7 +34,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::error::Result;
-use crate::job::{ClaimedJob, JobId, Lease};
+use crate::job::{ClaimedJob, Lease};
 use crate::registry::Registry;
 use crate::store::Store;
 
@@ -53,11 +54,13 @@ pub struct Worker {
     shared: Arc<Shared>,
 }
 
-/// A job being run by this worker.
+/// An attempt being run by this worker. Keyed by its [`Lease`] (id and token), not by job id:
+/// after a lost lease the same worker may run two attempts of one job at once.
 #[derive(Debug)]
 struct InFlight {
-    token: i64,
     abort: AbortHandle,
+    /// Cancelled when the attempt is called off (its lease was lost): `ctx.cancelled()`.
+    called_off: CancellationToken,
 }
 
 /// Per-queue wake-ups and slots.
@@ -95,6 +98,10 @@ impl QueueSlots {
             self.buffer().extend(jobs);
         }
     }
+    /// Puts a job back at the head of the buffer.
+    pub(crate) fn push_front_buffered(&self, job: ClaimedJob) {
+        self.buffer().push_front(job);
+    }
     /// How many claimed jobs wait for a slot.
     pub(crate) fn buffered(&self) -> usize {
         self.buffer().len()
@@ -116,7 +123,7 @@ pub(crate) struct Shared {
     pub(crate) task_names: Vec<&'static str>,
     pub(crate) config: WorkerConfig,
     pub(crate) queues: Vec<Arc<QueueSlots>>,
-    in_flight: Mutex<HashMap<JobId, InFlight>>,
+    in_flight: Mutex<HashMap<Lease, InFlight>>,
     /// Cancelled when shutdown starts: stop fetching, tell tasks.
     pub(crate) shutdown: CancellationToken,
     /// Cancelled when the worker is fully stopped: heartbeats and maintenance end.
@@ -124,6 +131,8 @@ pub(crate) struct Shared {
     pub(crate) tracker: TaskTracker,
     /// True while a notification stream from the database is live.
     pub(crate) listening: AtomicBool,
+    /// Batch writes the database gave up to break a deadlock, retried; counted for the logs.
+    deadlock_retries: AtomicU64,
 }
 
 impl Shared {
@@ -136,7 +145,7 @@ impl Shared {
         }
     }
 
-    fn in_flight(&self) -> MutexGuard<'_, HashMap<JobId, InFlight>> {
+    fn in_flight(&self) -> MutexGuard<'_, HashMap<Lease, InFlight>> {
         // A panic while holding this lock cannot leave the map half-updated (single insert or
         // remove), so a poisoned lock is still usable.
         self.in_flight
@@ -146,14 +155,7 @@ impl Shared {
 
     /// Leases of every job this worker holds: running, or claimed and waiting in a buffer.
     pub(crate) fn running_leases(&self) -> Vec<Lease> {
-        let mut leases: Vec<Lease> = self
-            .in_flight()
-            .iter()
-            .map(|(id, f)| Lease {
-                id: *id,
-                token: f.token,
-            })
-            .collect();
+        let mut leases: Vec<Lease> = self.in_flight().keys().copied().collect();
         for q in &self.queues {
             leases.extend(q.buffer().iter().map(ClaimedJob::lease));
         }
@@ -169,6 +171,25 @@ impl Shared {
             .iter()
             .flat_map(|q| q.buffer().drain(..).map(|j| j.lease()).collect::<Vec<_>>())
             .collect()
+    }
+
+    /// Counts a write that lost a deadlock and will be retried, and says so in the logs with
+    /// the running total (sorted batches make this rare; a growing count is worth a look).
+    pub(crate) fn count_deadlock(&self, error: &crate::Error) {
+        let total = self.deadlock_retries.fetch_add(1, Ordering::Relaxed) + 1;
+        tracing::warn!(%error, deadlock_retries = total, "tranq: a write lost a deadlock; retrying");
+    }
+
+    /// Tells the attempt holding `lease`, if it still runs here, that its lease was lost; true
+    /// when it was running.
+    pub(crate) fn call_off(&self, lease: &Lease) -> bool {
+        match self.in_flight().get(lease) {
+            Some(attempt) => {
+                attempt.called_off.cancel();
+                true
+            }
+            None => false,
+        }
     }
 
     pub(crate) fn queue(&self, name: &str) -> Option<&Arc<QueueSlots>> {
@@ -197,6 +218,7 @@ impl Worker {
         let shared = self.shared;
         maintenance_first_check(&shared).await?;
         let (reports, completer) = completer::spawn(shared.clone());
+        let (starts, starter) = starter::spawn(shared.clone());
         let services = [
             tokio::spawn(heartbeat::run(shared.clone())),
             tokio::spawn(notifier::run(shared.clone())),
@@ -205,13 +227,21 @@ impl Worker {
         let fetchers: Vec<_> = shared
             .queues
             .iter()
-            .map(|q| tokio::spawn(fetcher::run(shared.clone(), q.clone(), reports.clone())))
+            .map(|q| {
+                let channels = executor::Channels {
+                    reports: reports.clone(),
+                    starts: starts.clone(),
+                };
+                tokio::spawn(fetcher::run(shared.clone(), q.clone(), channels))
+            })
             .collect();
         drop(reports);
+        drop(starts);
         tracing::info!(worker = %shared.config.worker_id, queues = ?shared.config.queue_names(), tasks = ?shared.task_names, "tranq worker started");
 
         signal.await;
         shutdown::run(&shared, fetchers, completer).await;
+        let _ = starter.await;
         // Maintenance ends once shutdown starts, after giving up the leadership it may hold.
         let _ = maintenance.await;
         for service in services {
@@ -230,7 +260,8 @@ impl Worker {
 /// Fails fast on a missing schema and reports jobs of unknown tasks once at start.
 async fn maintenance_first_check(shared: &Shared) -> Result<()> {
     match crate::maintenance::report_unknown_tasks(shared).await {
-        Err(e) if !e.is_transient() => Err(e),
+        // Any database error may be an outage that ends; a missing schema does not.
+        Err(e) if !matches!(e, crate::Error::Database { .. }) => Err(e),
         Err(e) => {
             tracing::warn!(error = %e, "tranq: database unreachable at start; will keep trying");
             Ok(())

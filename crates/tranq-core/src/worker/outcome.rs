@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use super::completer::Report;
+use super::completer::{Fallback, Report};
 use super::{Backoff, storable};
 use crate::job::{ClaimedJob, JobState};
 use crate::store::{Completion, FailParams};
@@ -25,27 +25,38 @@ pub(crate) fn decide(
     backoff: &Backoff,
     took: Duration,
 ) -> Report {
+    // What a failed attempt leads to: another attempt after the backoff, or the end.
+    let (failed_state, failed_delay) = if job.attempt >= job.max_attempts {
+        (JobState::Discarded, Duration::ZERO)
+    } else {
+        (JobState::Retryable, backoff.delay(job.attempt))
+    };
+    // If the database refuses this outcome for good, the attempt fails instead.
+    let fallback = Fallback {
+        lease: job.lease(),
+        next_state: failed_state,
+        delay: failed_delay,
+    };
     // Every message is made storable (cut, no NUL) before it is logged or stored.
-    let fail = |next_state, delay, error: String| {
-        Report::Fail(FailParams {
+    let fail = |next_state, delay, error: String| Report::Fail {
+        params: FailParams {
             id: job.id,
             token: job.lease_token,
             next_state,
             delay,
             give_back_attempt: false,
             error: Some(error),
-        })
+        },
+        fallback,
     };
     let retry_or_discard = |error: String| {
         let error = storable::message(error);
-        if job.attempt >= job.max_attempts {
+        if failed_state == JobState::Discarded {
             tracing::error!(%error, attempts = job.attempt, "tranq: job discarded, attempts exhausted");
-            fail(JobState::Discarded, Duration::ZERO, error)
         } else {
-            let delay = backoff.delay(job.attempt);
-            tracing::warn!(%error, retry_in = ?delay, "tranq: attempt failed");
-            fail(JobState::Retryable, delay, error)
+            tracing::warn!(%error, retry_in = ?failed_delay, "tranq: attempt failed");
         }
+        fail(failed_state, failed_delay, error)
     };
     match outcome {
         Outcome::Completed(result) => {
@@ -64,6 +75,7 @@ pub(crate) fn decide(
                     result,
                 },
                 result_bytes,
+                fallback,
             }
         }
         Outcome::Failed(TaskError { kind }) => match kind {
@@ -75,14 +87,17 @@ pub(crate) fn decide(
             }
             TaskErrorKind::Snooze(delay) => {
                 tracing::info!(?delay, "tranq: job snoozed");
-                Report::Fail(FailParams {
-                    id: job.id,
-                    token: job.lease_token,
-                    next_state: JobState::Available,
-                    delay,
-                    give_back_attempt: true,
-                    error: None,
-                })
+                Report::Fail {
+                    params: FailParams {
+                        id: job.id,
+                        token: job.lease_token,
+                        next_state: JobState::Available,
+                        delay,
+                        give_back_attempt: true,
+                        error: None,
+                    },
+                    fallback,
+                }
             }
         },
         Outcome::Panicked(message) => retry_or_discard(format!("panicked: {message}")),

@@ -2,6 +2,7 @@
 //! the rest at once (not after their lease expires), then store every outcome.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::task::JoinHandle;
 
@@ -13,6 +14,7 @@ pub(crate) async fn run(
     fetchers: Vec<JoinHandle<()>>,
     completer: JoinHandle<()>,
 ) {
+    let started = tokio::time::Instant::now();
     let grace = shared.config.grace_period;
     tracing::info!(
         ?grace,
@@ -36,18 +38,35 @@ pub(crate) async fn run(
         let leftovers: Vec<Lease> = shared
             .in_flight()
             .drain()
-            .map(|(id, f)| {
-                f.abort.abort();
-                Lease { id, token: f.token }
+            .map(|(lease, attempt)| {
+                attempt.abort.abort();
+                lease
             })
             .collect();
         shared.tracker.wait().await;
         release(shared, &leftovers).await;
     }
-    // Every executor has ended and dropped its sender: the completer drains and exits.
-    let _ = completer.await;
+    // Every executor has ended and dropped its sender: the completer drains and exits. While the
+    // database fails, it keeps trying only until the grace period is over (at least a moment
+    // after the last job ended), then gives up and returns.
+    let mut completer = completer;
+    let deadline = (started + grace).max(tokio::time::Instant::now() + MIN_TIME_TO_STORE);
+    if tokio::time::timeout_at(deadline, &mut completer)
+        .await
+        .is_err()
+    {
+        tracing::warn!(
+            ?grace,
+            "tranq: outcomes still not stored at the end of the grace period; giving up"
+        );
+        shared.stopped.cancel();
+        let _ = completer.await;
+    }
     shared.stopped.cancel();
 }
+
+/// Time the completer always gets after the last job ended, even past the grace period.
+const MIN_TIME_TO_STORE: Duration = Duration::from_secs(1);
 
 async fn release(shared: &Shared, leases: &[Lease]) {
     for attempt in 1..=5u32 {
