@@ -118,12 +118,44 @@ pub async fn a_job_claimed_but_never_started_keeps_its_attempt<H: Harness>() {
     let rescued = h.job(id).await;
     assert_eq!(rescued.state, JobState::Retryable, "{rescued:?}");
     assert_eq!(rescued.attempt, 0, "the claim's attempt is given back");
+    assert!(
+        rescued.errors[0]
+            .message
+            .contains("the attempt is given back"),
+        "{:?}",
+        rescued.errors
+    );
 
     let w = start(worker(&h, 2));
     let job = h.wait_state(id, JobState::Completed).await;
     w.stop().await.unwrap();
     assert_eq!(job.attempt, 1);
     assert_eq!(runs(&k).len(), 1);
+    h.cleanup().await;
+}
+
+/// A job whose start is never recorded (its handler crashes the process at once, before the
+/// start is stored) is given its attempt back at most twice in a row: attempts stay bounded.
+pub async fn a_job_that_never_records_its_start_is_given_back_at_most_twice<H: Harness>() {
+    let h: H = setup("give_backs").await;
+    let id = h
+        .commit(vec![
+            job::<Note, H>().max_attempts(1).build(&key("x")).unwrap(),
+        ])
+        .await[0];
+    for round in 1..=3 {
+        assert_eq!(claim(&h, "dies", Duration::from_millis(1)).await.len(), 1);
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        assert_eq!(h.store().job_rescue_expired(10).await.unwrap(), vec![id]);
+        let job = h.job(id).await;
+        if round < 3 {
+            assert_eq!(job.state, JobState::Retryable, "round {round}: {job:?}");
+            assert_eq!(job.attempt, 0, "round {round}: given back");
+        } else {
+            assert_eq!(job.state, JobState::Discarded, "round {round}: {job:?}");
+            assert_eq!(job.attempt, 1, "the third counts");
+        }
+    }
     h.cleanup().await;
 }
 

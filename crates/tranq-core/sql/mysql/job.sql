@@ -87,7 +87,7 @@ SELECT j.id, j.task, j.queue, j.args, CAST(j.attempt AS SIGNED) AS attempt,
 FROM JSON_TABLE($8, '$[*]' COLUMNS (id BIGINT PATH '$')) AS c
 JOIN tranq_jobs AS j ON j.id = c.id
 
--- name: job_complete_many_select, job_complete_delete_many_select, job_release_many_select, job_heartbeat_many_select, job_mark_started_select
+-- name: job_complete_many_select, job_complete_delete_many_select, job_release_many_select, job_heartbeat_many_select
 -- $1 [{"id", "token", ...}]: the rows still running under the given leases, locked. The store
 -- sends the leases in id order and the join walks them in that order (STRAIGHT_JOIN), so every
 -- batch write locks its rows in one order and two batches cannot deadlock each other.
@@ -141,10 +141,12 @@ STRAIGHT_JOIN tranq_jobs AS j ON j.id = l.id
 SET j.lease_expires_at = TIMESTAMPADD(MICROSECOND, $2 * 1000, UTC_TIMESTAMP(6))
 
 -- name: job_mark_started
--- $2 the ids locked by job_mark_started_select: attempts whose handler started.
-UPDATE JSON_TABLE($2, '$[*]' COLUMNS (id BIGINT PATH '$')) AS l
-STRAIGHT_JOIN tranq_jobs AS j ON j.id = l.id
+-- $1 [{"id", "token"}] of attempts whose handler starts. One statement, no read back: the JSON
+-- array (in id order) drives the join, so rows are locked in id order like every batch write.
+UPDATE JSON_TABLE($1, '$[*]' COLUMNS (id BIGINT PATH '$.id', token BIGINT PATH '$.token')) AS l
+STRAIGHT_JOIN tranq_jobs AS j ON j.id = l.id AND j.lease_token = l.token
 SET j.attempted_at = UTC_TIMESTAMP(6)
+WHERE j.state = 'running'
 
 -- name: job_rescue_expired_select
 -- A running row without a lease expiry (impossible unless edited by hand) counts as expired.
@@ -155,27 +157,29 @@ LIMIT $1
 FOR UPDATE SKIP LOCKED
 
 -- name: job_rescue_expired
--- $2 the ids locked by job_rescue_expired_select. An attempt that never started is given back
--- and the job is runnable at once; one that started counts: retried after 2^(attempt-1) s (at
--- most an hour), or discarded when attempts are used up. MySQL assigns left to right, each
--- assignment seeing the ones before: `attempt` and the lease columns come last.
+-- $2 the ids locked by job_rescue_expired_select. An attempt whose start was never recorded
+-- (claimed ahead, then the worker died) is given back and the job is runnable at once, at most
+-- twice in a row (the errors beyond one per counted attempt are the earlier give-backs); one
+-- that started counts: retried after 2^(attempt-1) s (at most an hour), or discarded when
+-- attempts are used up. Every assignment reads the row as it was (SIMULTANEOUS_ASSIGNMENT, for
+-- this statement only: MariaDB otherwise lets an assignment see the ones before it).
+SET STATEMENT sql_mode = CONCAT(@@sql_mode, ',SIMULTANEOUS_ASSIGNMENT') FOR
 UPDATE JSON_TABLE($2, '$[*]' COLUMNS (id BIGINT PATH '$')) AS l
 STRAIGHT_JOIN tranq_jobs AS j ON j.id = l.id
-SET j.errors = CASE WHEN j.attempted_at IS NULL THEN j.errors
-                    ELSE JSON_ARRAY_APPEND(j.errors, '$', JSON_OBJECT(
-        'attempt', j.attempt,
-        'at', DATE_FORMAT(UTC_TIMESTAMP(6), '%Y-%m-%dT%H:%i:%s.%fZ'),
-        'message', CASE WHEN j.lease_expires_at IS NULL
-                        THEN 'lease expired: the job was running without a lease expiry (a row edited by hand?)'
-                        ELSE 'lease expired: the worker running this attempt stopped (crash or lost connection)' END)) END,
-    j.finished_at = CASE WHEN j.attempted_at IS NOT NULL AND j.attempt >= j.max_attempts
+SET j.finished_at = CASE WHEN NOT (j.attempted_at IS NULL AND JSON_LENGTH(j.errors) <= j.attempt) AND j.attempt >= j.max_attempts
                          THEN UTC_TIMESTAMP(6) END,
-    j.run_at = CASE WHEN j.attempted_at IS NULL THEN UTC_TIMESTAMP(6)
+    j.run_at = CASE WHEN j.attempted_at IS NULL AND JSON_LENGTH(j.errors) <= j.attempt THEN UTC_TIMESTAMP(6)
                     ELSE TIMESTAMPADD(SECOND, LEAST(1 << LEAST(GREATEST(j.attempt - 1, 0), 12), 3600),
                                       UTC_TIMESTAMP(6)) END,
-    j.state = CASE WHEN j.attempted_at IS NOT NULL AND j.attempt >= j.max_attempts THEN 'discarded'
+    j.state = CASE WHEN NOT (j.attempted_at IS NULL AND JSON_LENGTH(j.errors) <= j.attempt) AND j.attempt >= j.max_attempts THEN 'discarded'
                    ELSE 'retryable' END,
-    j.attempt = CASE WHEN j.attempted_at IS NULL THEN GREATEST(j.attempt - 1, 0) ELSE j.attempt END,
+    j.errors = JSON_ARRAY_APPEND(j.errors, '$', JSON_OBJECT(
+        'attempt', j.attempt,
+        'at', DATE_FORMAT(UTC_TIMESTAMP(6), '%Y-%m-%dT%H:%i:%s.%fZ'),
+        'message', CASE WHEN j.attempted_at IS NULL AND JSON_LENGTH(j.errors) <= j.attempt THEN 'lease expired before the attempt started (its worker stopped with the job claimed ahead); the attempt is given back'
+                        WHEN j.lease_expires_at IS NULL THEN 'lease expired: the job was running without a lease expiry (a row edited by hand?)'
+                        ELSE 'lease expired: the worker running this attempt stopped (crash or lost connection)' END)),
+    j.attempt = CASE WHEN j.attempted_at IS NULL AND JSON_LENGTH(j.errors) <= j.attempt THEN GREATEST(j.attempt - 1, 0) ELSE j.attempt END,
     j.lease_owner = NULL, j.lease_expires_at = NULL
 
 -- name: job_unknown_tasks

@@ -74,21 +74,28 @@ RETURNING j.id, j.task, j.queue, j.args::text AS args, j.attempt::bigint AS atte
 
 -- name: job_complete_many
 -- $1: [{"id", "token", "result"}]. Only the claim holding the current token may complete.
--- Every batch write locks its rows in id order first (`locked`), so that two batches over the
--- same rows (a heartbeat and a completion) cannot deadlock.
+-- Every batch write first locks its rows one by one through the primary key, in the order of its
+-- input (`locked`; the store sends ids in ascending order), so that two batches over the same
+-- rows (a heartbeat and a completion) cannot deadlock; then updates exactly those rows. The
+-- lease is checked on the locked row, after the lock (`LIMIT 1` keeps the planner from pushing
+-- the check inside): with it inside, the planner may walk the partial index of running rows once
+-- per input row instead of looking the id up in the primary key.
 WITH c AS MATERIALIZED (
     SELECT * FROM jsonb_to_recordset($1::jsonb) AS c(id bigint, token bigint, result jsonb)
 ), locked AS MATERIALIZED (
-    SELECT j.id FROM tranq_jobs j JOIN c ON j.id = c.id AND j.lease_token = c.token
-    WHERE j.state = 'running'
-    ORDER BY j.id
-    FOR UPDATE OF j
+    SELECT l.id FROM c CROSS JOIN LATERAL (
+        SELECT j.id, j.lease_token, j.state FROM tranq_jobs j
+        WHERE j.id = c.id
+        LIMIT 1
+        FOR UPDATE
+    ) AS l
+    WHERE l.lease_token = c.token AND l.state = 'running'
 )
 UPDATE tranq_jobs j
 SET state = 'completed', finished_at = now(), result = c.result,
     lease_owner = NULL, lease_expires_at = NULL
-FROM locked JOIN c ON c.id = locked.id
-WHERE j.id = locked.id AND j.lease_token = c.token AND j.state = 'running'
+FROM c
+WHERE j.id = ANY (ARRAY(SELECT id FROM locked)) AND c.id = j.id
 RETURNING j.id
 
 -- name: job_complete_many_relaxed
@@ -98,16 +105,19 @@ WITH relaxed AS MATERIALIZED (
 ), c AS MATERIALIZED (
     SELECT * FROM jsonb_to_recordset($1::jsonb) AS c(id bigint, token bigint, result jsonb)
 ), locked AS MATERIALIZED (
-    SELECT j.id FROM tranq_jobs j JOIN c ON j.id = c.id AND j.lease_token = c.token
-    WHERE j.state = 'running' AND EXISTS (SELECT 1 FROM relaxed)
-    ORDER BY j.id
-    FOR UPDATE OF j
+    SELECT l.id FROM c CROSS JOIN LATERAL (
+        SELECT j.id, j.lease_token, j.state FROM tranq_jobs j
+        WHERE j.id = c.id AND EXISTS (SELECT 1 FROM relaxed)
+        LIMIT 1
+        FOR UPDATE
+    ) AS l
+    WHERE l.lease_token = c.token AND l.state = 'running'
 )
 UPDATE tranq_jobs j
 SET state = 'completed', finished_at = now(), result = c.result,
     lease_owner = NULL, lease_expires_at = NULL
-FROM locked JOIN c ON c.id = locked.id
-WHERE j.id = locked.id AND j.lease_token = c.token AND j.state = 'running'
+FROM c
+WHERE j.id = ANY (ARRAY(SELECT id FROM locked)) AND c.id = j.id
 RETURNING j.id
 
 -- name: job_complete_delete_many
@@ -116,14 +126,16 @@ RETURNING j.id
 WITH c AS MATERIALIZED (
     SELECT * FROM jsonb_to_recordset($1::jsonb) AS c(id bigint, token bigint)
 ), locked AS MATERIALIZED (
-    SELECT j.id FROM tranq_jobs j JOIN c ON j.id = c.id AND j.lease_token = c.token
-    WHERE j.state = 'running'
-    ORDER BY j.id
-    FOR UPDATE OF j
+    SELECT l.id FROM c CROSS JOIN LATERAL (
+        SELECT j.id, j.lease_token, j.state FROM tranq_jobs j
+        WHERE j.id = c.id
+        LIMIT 1
+        FOR UPDATE
+    ) AS l
+    WHERE l.lease_token = c.token AND l.state = 'running'
 )
 DELETE FROM tranq_jobs j
-USING locked
-WHERE j.id = locked.id AND j.state = 'running'
+WHERE j.id = ANY (ARRAY(SELECT id FROM locked))
 RETURNING j.id
 
 -- name: job_complete_delete_many_relaxed
@@ -133,14 +145,16 @@ WITH relaxed AS MATERIALIZED (
 ), c AS MATERIALIZED (
     SELECT * FROM jsonb_to_recordset($1::jsonb) AS c(id bigint, token bigint)
 ), locked AS MATERIALIZED (
-    SELECT j.id FROM tranq_jobs j JOIN c ON j.id = c.id AND j.lease_token = c.token
-    WHERE j.state = 'running' AND EXISTS (SELECT 1 FROM relaxed)
-    ORDER BY j.id
-    FOR UPDATE OF j
+    SELECT l.id FROM c CROSS JOIN LATERAL (
+        SELECT j.id, j.lease_token, j.state FROM tranq_jobs j
+        WHERE j.id = c.id AND EXISTS (SELECT 1 FROM relaxed)
+        LIMIT 1
+        FOR UPDATE
+    ) AS l
+    WHERE l.lease_token = c.token AND l.state = 'running'
 )
 DELETE FROM tranq_jobs j
-USING locked
-WHERE j.id = locked.id AND j.state = 'running'
+WHERE j.id = ANY (ARRAY(SELECT id FROM locked))
 RETURNING j.id
 
 -- name: job_fail
@@ -164,16 +178,18 @@ RETURNING id
 WITH c AS MATERIALIZED (
     SELECT * FROM jsonb_to_recordset($1::jsonb) AS c(id bigint, token bigint)
 ), locked AS MATERIALIZED (
-    SELECT j.id FROM tranq_jobs j JOIN c ON j.id = c.id AND j.lease_token = c.token
-    WHERE j.state = 'running'
-    ORDER BY j.id
-    FOR UPDATE OF j
+    SELECT l.id FROM c CROSS JOIN LATERAL (
+        SELECT j.id, j.lease_token, j.state FROM tranq_jobs j
+        WHERE j.id = c.id
+        LIMIT 1
+        FOR UPDATE
+    ) AS l
+    WHERE l.lease_token = c.token AND l.state = 'running'
 ), released AS (
     UPDATE tranq_jobs j
     SET state = 'available', attempt = GREATEST(j.attempt - 1, 0),
         lease_owner = NULL, lease_expires_at = NULL
-    FROM locked
-    WHERE j.id = locked.id AND j.state = 'running'
+    WHERE j.id = ANY (ARRAY(SELECT id FROM locked))
     RETURNING j.id, j.queue
 ), woken AS (
     SELECT pg_notify('tranq_jobs', q.queue) FROM (SELECT DISTINCT queue FROM released) AS q
@@ -185,64 +201,72 @@ SELECT id FROM released WHERE (SELECT count(*) FROM woken) >= 0
 WITH c AS MATERIALIZED (
     SELECT * FROM jsonb_to_recordset($1::jsonb) AS c(id bigint, token bigint)
 ), locked AS MATERIALIZED (
-    SELECT j.id FROM tranq_jobs j JOIN c ON j.id = c.id AND j.lease_token = c.token
-    WHERE j.state = 'running'
-    ORDER BY j.id
-    FOR UPDATE OF j
+    SELECT l.id FROM c CROSS JOIN LATERAL (
+        SELECT j.id, j.lease_token, j.state FROM tranq_jobs j
+        WHERE j.id = c.id
+        LIMIT 1
+        FOR UPDATE
+    ) AS l
+    WHERE l.lease_token = c.token AND l.state = 'running'
 )
 UPDATE tranq_jobs j
 SET lease_expires_at = now() + $2::bigint * interval '1 millisecond'
-FROM locked
-WHERE j.id = locked.id AND j.state = 'running'
+WHERE j.id = ANY (ARRAY(SELECT id FROM locked))
 RETURNING j.id
 
 -- name: job_mark_started
--- $1: [{"id", "token"}] of attempts whose handler starts. Committed without waiting for the
+-- $1: [{"id", "token"}] of attempts whose handler starts; nothing is read back. Committed without waiting for the
 -- WAL flush: a mark lost in a server crash only means the rescuer gives that attempt back.
 WITH relaxed AS MATERIALIZED (
     SELECT set_config('synchronous_commit', 'off', true) AS setting
 ), c AS MATERIALIZED (
     SELECT * FROM jsonb_to_recordset($1::jsonb) AS c(id bigint, token bigint)
 ), locked AS MATERIALIZED (
-    SELECT j.id FROM tranq_jobs j JOIN c ON j.id = c.id AND j.lease_token = c.token
-    WHERE j.state = 'running' AND EXISTS (SELECT 1 FROM relaxed)
-    ORDER BY j.id
-    FOR UPDATE OF j
+    SELECT l.id FROM c CROSS JOIN LATERAL (
+        SELECT j.id, j.lease_token, j.state FROM tranq_jobs j
+        WHERE j.id = c.id AND EXISTS (SELECT 1 FROM relaxed)
+        LIMIT 1
+        FOR UPDATE
+    ) AS l
+    WHERE l.lease_token = c.token AND l.state = 'running'
 )
 UPDATE tranq_jobs j
 SET attempted_at = now()
-FROM locked
-WHERE j.id = locked.id AND j.state = 'running'
-RETURNING j.id
+WHERE j.id = ANY (ARRAY(SELECT id FROM locked))
 
 -- name: job_rescue_expired
--- Jobs whose worker stopped heartbeating. An attempt that never started (claimed ahead, then
--- the worker died) is given back and the job is runnable at once. One that started counts: the
--- job is retried after 2^(attempt-1) s (at most an hour), or discarded when attempts are used
--- up. A running row without a lease expiry (impossible unless edited by hand) counts as expired.
-UPDATE tranq_jobs
-SET state = CASE WHEN attempted_at IS NOT NULL AND attempt >= max_attempts THEN 'discarded'
-                 ELSE 'retryable' END,
-    finished_at = CASE WHEN attempted_at IS NOT NULL AND attempt >= max_attempts THEN now() END,
-    run_at = CASE WHEN attempted_at IS NULL THEN now()
-                  ELSE now() + LEAST(1::bigint << LEAST(GREATEST(attempt - 1, 0), 12), 3600)
-                                * interval '1 second' END,
-    errors = CASE WHEN attempted_at IS NULL THEN errors
-                  ELSE errors || jsonb_build_array(jsonb_build_object(
-        'attempt', attempt, 'at', now(),
-        'message', CASE WHEN lease_expires_at IS NULL
-                        THEN 'lease expired: the job was running without a lease expiry (a row edited by hand?)'
-                        ELSE 'lease expired: the worker running this attempt stopped (crash or lost connection)' END)) END,
-    attempt = CASE WHEN attempted_at IS NULL THEN GREATEST(attempt - 1, 0) ELSE attempt END,
-    lease_owner = NULL, lease_expires_at = NULL
-WHERE id IN (
-    SELECT id FROM tranq_jobs
+-- Jobs whose worker stopped heartbeating. An attempt whose start was never recorded (claimed
+-- ahead into a prefetch buffer, then the worker died) is given back and the job is runnable at
+-- once, at most twice in a row (`given_back`: the errors beyond one per counted attempt are the
+-- earlier give-backs), so that a job that crashes its worker before its start is recorded still
+-- uses up its attempts. Otherwise the attempt counts: the job is retried after 2^(attempt-1) s
+-- (at most an hour), or discarded when attempts are used up. A running row without a lease
+-- expiry (impossible unless edited by hand) counts as expired.
+WITH expired AS MATERIALIZED (
+    SELECT id, attempted_at IS NULL AND jsonb_array_length(errors) <= attempt AS given_back
+    FROM tranq_jobs
     WHERE state = 'running' AND (lease_expires_at < now() OR lease_expires_at IS NULL)
     ORDER BY lease_expires_at
     LIMIT $1::bigint
     FOR UPDATE SKIP LOCKED
 )
-RETURNING id
+UPDATE tranq_jobs j
+SET state = CASE WHEN NOT e.given_back AND j.attempt >= j.max_attempts THEN 'discarded'
+                 ELSE 'retryable' END,
+    finished_at = CASE WHEN NOT e.given_back AND j.attempt >= j.max_attempts THEN now() END,
+    run_at = CASE WHEN e.given_back THEN now()
+                  ELSE now() + LEAST(1::bigint << LEAST(GREATEST(j.attempt - 1, 0), 12), 3600)
+                                * interval '1 second' END,
+    errors = j.errors || jsonb_build_array(jsonb_build_object(
+        'attempt', j.attempt, 'at', now(),
+        'message', CASE WHEN e.given_back THEN 'lease expired before the attempt started (its worker stopped with the job claimed ahead); the attempt is given back'
+                        WHEN j.lease_expires_at IS NULL THEN 'lease expired: the job was running without a lease expiry (a row edited by hand?)'
+                        ELSE 'lease expired: the worker running this attempt stopped (crash or lost connection)' END)),
+    attempt = CASE WHEN e.given_back THEN GREATEST(j.attempt - 1, 0) ELSE j.attempt END,
+    lease_owner = NULL, lease_expires_at = NULL
+FROM expired e
+WHERE j.id = e.id
+RETURNING j.id
 
 -- name: job_unknown_tasks
 -- Runnable jobs in the worker's queues whose task this binary does not know.

@@ -98,37 +98,35 @@ WHERE state = 'running'
 RETURNING id
 
 -- name: job_mark_started
--- $1: [{"id", "token"}] of attempts whose handler started.
+-- $1: [{"id", "token"}] of attempts whose handler starts; nothing is read back.
 UPDATE tranq_jobs
 SET attempted_at = CAST(unixepoch('subsec') * 1000000 AS INTEGER)
 WHERE state = 'running'
   AND (id, lease_token) IN (SELECT value ->> '$.id', value ->> '$.token' FROM json_each($1))
-RETURNING id
 
 -- name: job_rescue_expired
--- An attempt that never started is given back and the job is runnable at once; one that
--- started counts: retried after 2^(attempt-1) s (at most an hour), or discarded when attempts
--- are used up. A running row without a lease expiry (impossible unless edited by hand) counts
--- as expired, and an errors column edited into something other than a JSON array is started
--- afresh.
+-- An attempt whose start was never recorded (claimed ahead, then the worker died) is given back
+-- and the job is runnable at once, at most twice in a row (the errors beyond one per counted
+-- attempt are the earlier give-backs); one that started counts: retried after 2^(attempt-1) s
+-- (at most an hour), or discarded when attempts are used up. A running row without a lease
+-- expiry (impossible unless edited by hand) counts as expired, and an errors column edited into
+-- something other than a JSON array is started afresh. SQLite evaluates every assignment on
+-- the row as it was.
 UPDATE tranq_jobs
-SET state = CASE WHEN attempted_at IS NOT NULL AND attempt >= max_attempts THEN 'discarded'
+SET state = CASE WHEN NOT (attempted_at IS NULL AND json_array_length(CASE WHEN json_valid(errors) = 0 THEN '[]' WHEN json_type(errors) <> 'array' THEN '[]' ELSE errors END) <= attempt) AND attempt >= max_attempts THEN 'discarded'
                  ELSE 'retryable' END,
-    finished_at = CASE WHEN attempted_at IS NOT NULL AND attempt >= max_attempts
+    finished_at = CASE WHEN NOT (attempted_at IS NULL AND json_array_length(CASE WHEN json_valid(errors) = 0 THEN '[]' WHEN json_type(errors) <> 'array' THEN '[]' ELSE errors END) <= attempt) AND attempt >= max_attempts
                        THEN CAST(unixepoch('subsec') * 1000000 AS INTEGER) END,
     run_at = CAST(unixepoch('subsec') * 1000000 AS INTEGER)
-             + CASE WHEN attempted_at IS NULL THEN 0
+             + CASE WHEN attempted_at IS NULL AND json_array_length(CASE WHEN json_valid(errors) = 0 THEN '[]' WHEN json_type(errors) <> 'array' THEN '[]' ELSE errors END) <= attempt THEN 0
                     ELSE min(1 << min(max(attempt - 1, 0), 12), 3600) * 1000000 END,
-    errors = CASE WHEN attempted_at IS NULL THEN errors
-                  ELSE json_insert(CASE WHEN json_valid(errors) = 0 THEN '[]'
-                                        WHEN json_type(errors) <> 'array' THEN '[]'
-                                        ELSE errors END,
+    errors = json_insert(CASE WHEN json_valid(errors) = 0 THEN '[]' WHEN json_type(errors) <> 'array' THEN '[]' ELSE errors END,
         '$[#]', json_object(
         'attempt', attempt, 'at', strftime('%Y-%m-%dT%H:%M:%fZ', 'now'),
-        'message', CASE WHEN lease_expires_at IS NULL
-                        THEN 'lease expired: the job was running without a lease expiry (a row edited by hand?)'
-                        ELSE 'lease expired: the worker running this attempt stopped (crash or lost connection)' END)) END,
-    attempt = CASE WHEN attempted_at IS NULL THEN max(attempt - 1, 0) ELSE attempt END,
+        'message', CASE WHEN attempted_at IS NULL AND json_array_length(CASE WHEN json_valid(errors) = 0 THEN '[]' WHEN json_type(errors) <> 'array' THEN '[]' ELSE errors END) <= attempt THEN 'lease expired before the attempt started (its worker stopped with the job claimed ahead); the attempt is given back'
+                        WHEN lease_expires_at IS NULL THEN 'lease expired: the job was running without a lease expiry (a row edited by hand?)'
+                        ELSE 'lease expired: the worker running this attempt stopped (crash or lost connection)' END)),
+    attempt = CASE WHEN attempted_at IS NULL AND json_array_length(CASE WHEN json_valid(errors) = 0 THEN '[]' WHEN json_type(errors) <> 'array' THEN '[]' ELSE errors END) <= attempt THEN max(attempt - 1, 0) ELSE attempt END,
     lease_owner = NULL, lease_expires_at = NULL
 WHERE id IN (
     SELECT id FROM tranq_jobs

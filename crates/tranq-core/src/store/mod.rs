@@ -49,9 +49,10 @@ pub trait Store: Send + Sync + 'static {
     /// Puts claimed jobs back as available at once, giving back their attempt.
     async fn job_release_many(&self, leases: &[Lease]) -> Result<Vec<JobId>>;
 
-    /// Records that these attempts' handlers started; returns the ids still held. Until then the
-    /// rescuer treats an expired attempt as never run and gives its attempt back.
-    async fn job_mark_started(&self, leases: &[Lease]) -> Result<Vec<JobId>>;
+    /// Records that these attempts' handlers started (attempts whose lease was lost are left
+    /// alone); returns how many were recorded. Until then the rescuer treats an expired attempt
+    /// as never started and gives its attempt back.
+    async fn job_mark_started(&self, leases: &[Lease]) -> Result<u64>;
 
     /// Extends the leases of running jobs; returns the ids still held.
     async fn job_heartbeat_many(&self, leases: &[Lease], lease: Duration) -> Result<Vec<JobId>>;

@@ -62,8 +62,10 @@ impl<B: Backend> SqlStore<B> {
     /// times faster. The price, paid only if the database server itself crashes: the last
     /// fraction of a second of claims and completions may be lost. At-least-once still holds (a
     /// job whose completion was lost runs again after its lease expires), but a job whose claim
-    /// was lost can be claimed again while its first run is still going. Leave it off when a
-    /// job must never run twice at the same time even across a database crash.
+    /// was lost can be claimed again while its first run is still going. The fence still holds:
+    /// lease tokens come from the database clock, so the new claim never gets the lost claim's
+    /// token, and the first run cannot complete, fail, heartbeat or release the job. Leave it
+    /// off when a job must never run twice at the same time even across a database crash.
     ///
     /// ```no_run
     /// # fn demo<B: tranq_core::Backend>(pool: B) {
@@ -391,12 +393,16 @@ impl<B: Backend> Store for SqlStore<B> {
         .await
     }
 
-    async fn job_mark_started(&self, leases: &[Lease]) -> Result<Vec<JobId>> {
+    async fn job_mark_started(&self, leases: &[Lease]) -> Result<u64> {
         if leases.is_empty() {
-            return Ok(Vec::new());
+            return Ok(0);
         }
-        self.ids("job_mark_started", vec![sorted_leases(leases)?])
-            .await
+        let query = self.query(
+            "job_mark_started",
+            vec![sorted_leases(leases)?],
+            RowShape::Nothing,
+        )?;
+        self.backend.execute(&query).await
     }
 
     async fn job_rescue_expired(&self, limit: u32) -> Result<Vec<JobId>> {

@@ -1,6 +1,14 @@
-//! Stores attempt outcomes: completions in batches (one statement for all that are waiting, up
-//! to the batch size and [`MAX_BATCH_RESULT_BYTES`] of results; a few statements in flight at
-//! once), failures one by one.
+//! Stores what happens to attempts: starts and completions in batches (one statement each for
+//! all that are waiting, up to the batch size and [`MAX_BATCH_RESULT_BYTES`] of results; a few
+//! flushes in flight at once), failures one by one.
+//!
+//! A start is recorded so that the attempt counts if its worker dies (a claim counts the attempt
+//! but leaves it unstarted: jobs claimed ahead into a prefetch buffer get their attempt back
+//! when the worker dies before running them). The handler does not wait for it: a start still
+//! unrecorded when the process died is given back too, at most twice in a row per job
+//! (`job_rescue_expired`), so a job that crashes its process at once still uses up its
+//! attempts. A flush stores its starts before its outcomes, so a job's start and outcome never
+//! wait on each other's row lock.
 //!
 //! A write that fails for a reason that passes (the database is unreachable, or lost a
 //! deadlock) is retried until it is stored or fenced, so an outcome is never dropped while the
@@ -35,6 +43,8 @@ pub(crate) enum Report {
         params: FailParams,
         fallback: Fallback,
     },
+    /// An attempt's handler is starting.
+    Started(Lease),
 }
 
 /// What is stored instead when the database refuses an attempt's outcome for good: the attempt
@@ -107,6 +117,7 @@ async fn run(shared: Arc<Shared>, mut rx: UnboundedReceiver<Report>) {
 /// Outcomes taken together into one flush.
 #[derive(Default)]
 struct Batch {
+    started: Vec<Lease>,
     completions: Vec<(Completion, Fallback)>,
     failures: Vec<(FailParams, Fallback)>,
     result_bytes: usize,
@@ -116,7 +127,9 @@ impl Batch {
     /// Whether another outcome may join: fewer than `max` completions and less than
     /// [`MAX_BATCH_RESULT_BYTES`] of results.
     fn has_room(&self, max: usize) -> bool {
-        self.completions.len() < max && self.result_bytes < MAX_BATCH_RESULT_BYTES
+        self.completions.len() < max
+            && self.started.len() < max
+            && self.result_bytes < MAX_BATCH_RESULT_BYTES
     }
 
     fn push(&mut self, report: Report) {
@@ -130,10 +143,21 @@ impl Batch {
                 self.result_bytes += result_bytes;
             }
             Report::Fail { params, fallback } => self.failures.push((params, fallback)),
+            Report::Started(lease) => self.started.push(lease),
         }
     }
 
     async fn flush(self, shared: &Shared) {
+        if !self.started.is_empty() {
+            let leases = &self.started;
+            if let Written::Refused(error) = write(shared, "record starts", || {
+                shared.store.job_mark_started(leases)
+            })
+            .await
+            {
+                tracing::error!(%error, count = leases.len(), "tranq: the database refused to record that attempts started; if their worker dies, they are given back");
+            }
+        }
         let mut unstored = Vec::new();
         if !self.completions.is_empty() {
             complete(shared, &self.completions, &mut unstored).await;

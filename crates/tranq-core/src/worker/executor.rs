@@ -17,19 +17,9 @@ use tracing::Instrument;
 
 use super::completer::Report;
 use super::outcome::{Outcome, decide};
-use super::starter::Start;
 use super::{InFlight, QueueSlots, Shared};
 use crate::job::ClaimedJob;
 use crate::task::TaskContext;
-
-/// Where executors send what happens to their attempts.
-#[derive(Clone)]
-pub(crate) struct Channels {
-    /// Outcomes, to the completer.
-    pub(crate) reports: UnboundedSender<Report>,
-    /// Attempts about to start, to the starter.
-    pub(crate) starts: UnboundedSender<Start>,
-}
 
 /// Starts an executor on `permit` (a free slot of `queue`) with the next buffered job of
 /// `queue`. Returns false, giving the slot back, when the buffer is empty.
@@ -37,7 +27,7 @@ pub(crate) fn start_next(
     shared: &Arc<Shared>,
     queue: &Arc<QueueSlots>,
     permit: OwnedSemaphorePermit,
-    channels: &Channels,
+    reports: &UnboundedSender<Report>,
 ) -> bool {
     // The lock is held from taking the job to recording it as in flight, so that shutdown sees
     // every claimed job either in a buffer or in flight, never in neither.
@@ -53,7 +43,7 @@ pub(crate) fn start_next(
         queue.clone(),
         (job, called_off.clone()),
         permit,
-        channels.clone(),
+        reports.clone(),
         abort_cell.clone(),
     ));
     let abort = handle.abort_handle();
@@ -69,7 +59,7 @@ async fn run(
     queue: Arc<QueueSlots>,
     (mut job, mut called_off): (ClaimedJob, CancellationToken),
     permit: OwnedSemaphorePermit,
-    channels: Channels,
+    reports: UnboundedSender<Report>,
     abort: Arc<OnceLock<AbortHandle>>,
 ) {
     loop {
@@ -80,11 +70,8 @@ async fn run(
             job.queue = %job.queue,
             job.attempt = job.attempt,
         );
-        // The attempt counts once its start is stored (see starter.rs).
-        let (start, stored) = Start::new(job.lease());
-        if channels.starts.send(start).is_ok() {
-            let _ = stored.await;
-        }
+        // Recorded with the next outcomes the completer stores (see completer.rs).
+        let _ = reports.send(Report::Started(job.lease()));
         let report = run_one(&shared, &job, called_off).instrument(span).await;
         let next = {
             let mut in_flight = shared.in_flight();
@@ -92,7 +79,7 @@ async fn run(
             if in_flight.remove(&job.lease()).is_none() {
                 break;
             }
-            let _ = channels.reports.send(report);
+            let _ = reports.send(report);
             if shared.shutdown.is_cancelled() {
                 None
             } else {

@@ -9,13 +9,19 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use super::executor::Channels;
+use tokio::sync::mpsc::UnboundedSender;
+
+use super::completer::Report;
 use super::{QueueSlots, Shared, executor};
 use crate::store::ClaimParams;
 
 const MAX_ERROR_BACKOFF: Duration = Duration::from_secs(5);
 
-pub(crate) async fn run(shared: Arc<Shared>, queue: Arc<QueueSlots>, channels: Channels) {
+pub(crate) async fn run(
+    shared: Arc<Shared>,
+    queue: Arc<QueueSlots>,
+    reports: UnboundedSender<Report>,
+) {
     let mut failures: u32 = 0;
     // The last claim came back short: the queue has nothing runnable until a notification or
     // the next poll says otherwise.
@@ -26,7 +32,7 @@ pub(crate) async fn run(shared: Arc<Shared>, queue: Arc<QueueSlots>, channels: C
         if shared.shutdown.is_cancelled() {
             return;
         }
-        dispatch(&shared, &queue, &channels);
+        dispatch(&shared, &queue, &reports);
         let free = queue.slots.available_permits();
         let buffered = queue.buffered();
         let room = (free + queue.prefetch()).saturating_sub(buffered);
@@ -98,12 +104,12 @@ fn adapt_prefetch(queue: &QueueSlots, busy: bool, drained: bool) {
 }
 
 /// Starts buffered jobs on every free slot.
-fn dispatch(shared: &Arc<Shared>, queue: &Arc<QueueSlots>, channels: &Channels) {
+fn dispatch(shared: &Arc<Shared>, queue: &Arc<QueueSlots>, reports: &UnboundedSender<Report>) {
     while queue.buffered() > 0 {
         let Ok(permit) = queue.slots.clone().try_acquire_owned() else {
             return;
         };
-        if !executor::start_next(shared, queue, permit, channels) {
+        if !executor::start_next(shared, queue, permit, reports) {
             return;
         }
     }

@@ -10,7 +10,6 @@ mod heartbeat;
 mod notifier;
 mod outcome;
 mod shutdown;
-mod starter;
 mod storable;
 
 pub use backoff::Backoff;
@@ -218,7 +217,6 @@ impl Worker {
         let shared = self.shared;
         maintenance_first_check(&shared).await?;
         let (reports, completer) = completer::spawn(shared.clone());
-        let (starts, starter) = starter::spawn(shared.clone());
         let services = [
             tokio::spawn(heartbeat::run(shared.clone())),
             tokio::spawn(notifier::run(shared.clone())),
@@ -227,21 +225,13 @@ impl Worker {
         let fetchers: Vec<_> = shared
             .queues
             .iter()
-            .map(|q| {
-                let channels = executor::Channels {
-                    reports: reports.clone(),
-                    starts: starts.clone(),
-                };
-                tokio::spawn(fetcher::run(shared.clone(), q.clone(), channels))
-            })
+            .map(|q| tokio::spawn(fetcher::run(shared.clone(), q.clone(), reports.clone())))
             .collect();
         drop(reports);
-        drop(starts);
         tracing::info!(worker = %shared.config.worker_id, queues = ?shared.config.queue_names(), tasks = ?shared.task_names, "tranq worker started");
 
         signal.await;
         shutdown::run(&shared, fetchers, completer).await;
-        let _ = starter.await;
         // Maintenance ends once shutdown starts, after giving up the leadership it may hold.
         let _ = maintenance.await;
         for service in services {
