@@ -46,4 +46,10 @@ if [ "$my_url" = "mysql://root@127.0.0.1:3306/test" ]; then
     mariadb -h 127.0.0.1 -u root -e "DROP DATABASE IF EXISTS \`$db\`" || true
   done
 fi
+# mdbook, to build the book (book/); from crates.io at a pinned version, built once.
+mdbook_version="0.5.4"
+if [ "$(mdbook --version 2>/dev/null)" != "mdbook v$mdbook_version" ]; then
+  log "installing mdbook $mdbook_version"
+  cargo install mdbook --locked --version "$mdbook_version" --quiet
+fi
 log "ready"

@@ -6,3 +6,6 @@ bash scripts/setup.sh
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --all-features -- -D warnings
 cargo test --workspace --all-features
+bash scripts/check_release.sh
+mdbook build book
+python3 scripts/check_book_links.py book/book

@@ -2,25 +2,93 @@
 //!
 //! Transactional background jobs for Rust. A job is a row written inside your own database
 //! transaction: if the transaction commits, the job exists and runs at least once; if it rolls
-//! back, the job never existed.
+//! back, the job never existed. So "the row committed but the task was never sent" and "the task
+//! ran before the row existed" cannot happen: there is no second system to keep in step.
+//!
+//! Works with **SeaORM**, **Diesel** and **diesel-async**, on **PostgreSQL**, **MariaDB** and
+//! **SQLite**.
+//!
+//! ## A complete example
+//!
+//! A task, a job enqueued in the same transaction as an order, and a worker that runs it (SQLite
+//! here, so it runs anywhere; the code is the same on PostgreSQL and MariaDB):
 //!
 //! ```
+//! # #[cfg(all(feature = "macros", feature = "sea-orm", feature = "sqlite"))]
+//! # tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap().block_on(async {
+//! use std::time::Duration;
+//!
+//! use sea_orm::{ConnectionTrait, TransactionTrait};
 //! use serde::{Deserialize, Serialize};
-//! use tranq::{TaskContext, TaskError};
+//! use tranq::sea_orm::Enqueue as _;
+//! use tranq::{JobState, Store as _, TaskContext, TaskError, Worker};
 //!
 //! #[derive(Serialize, Deserialize)]
-//! pub struct Invoice { pub order_id: i64 }
+//! pub struct Invoice {
+//!     pub order_id: i64,
+//! }
 //!
-//! #[tranq::task(queue = "billing", max_attempts = 5, timeout = "30s")]
-//! pub async fn send_invoice(ctx: TaskContext, args: Invoice) -> Result<(), TaskError> {
+//! /// Generates `SendInvoice`, the handle used to enqueue it.
+//! #[tranq::task(max_attempts = 5, timeout = "30s")]
+//! async fn send_invoice(ctx: TaskContext, args: Invoice) -> Result<(), TaskError> {
 //!     tracing::info!(order = args.order_id, attempt = ctx.attempt(), "sending invoice");
 //!     Ok(())
 //! }
 //!
-//! use tranq::Task as _;
-//! assert_eq!(SendInvoice::NAME, "send_invoice");
-//! assert_eq!(SendInvoice::OPTIONS.queue_name(), "billing");
+//! # let dir = std::env::temp_dir().join(format!("tranq-front-{}", std::process::id()));
+//! # std::fs::create_dir_all(&dir).unwrap();
+//! # let url = format!("sqlite://{}?mode=rwc", dir.join("shop.sqlite").display());
+//! let db = tranq::sea_orm::connect(&url).await?;
+//! tranq::sea_orm::migrate(&db).await?;
+//! db.execute_unprepared("CREATE TABLE orders (id INTEGER PRIMARY KEY, total INTEGER)").await?;
+//!
+//! // In a request handler: the order and its job commit together, or not at all.
+//! let txn = db.begin().await?;
+//! txn.execute_unprepared("INSERT INTO orders (id, total) VALUES (42, 1999)").await?;
+//! let job = SendInvoice::enqueue_in(&txn, Invoice { order_id: 42 }).await?;
+//! txn.commit().await?;
+//!
+//! // A worker (in the same process here; often a binary of its own).
+//! let store = tranq::sea_orm::Store::new(db.clone());
+//! let worker = Worker::builder(store.clone()).queue("default", 4).build()?;
+//! let running = tokio::spawn(worker.run_until(async {
+//!     tokio::time::sleep(Duration::from_secs(2)).await; // your shutdown signal
+//! }));
+//! running.await??;
+//! assert_eq!(store.job_get(job).await?.map(|j| j.state), Some(JobState::Completed));
+//! # std::fs::remove_dir_all(&dir).ok();
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! # }).unwrap();
 //! ```
+//!
+//! ## What it promises
+//!
+//! - A job enqueued in a transaction that rolls back never runs; a committed job runs at least
+//!   once, even if workers are killed or the database restarts.
+//! - While a worker holds a job's lease, no other worker runs it; a claim carries a fencing
+//!   token, so a worker whose lease expired cannot store an outcome.
+//! - Failures are retried with exponential backoff and jitter, up to `max_attempts`; every
+//!   failure is recorded on the job. An attempt counts once its handler starts.
+//! - Graceful shutdown finishes running jobs within a grace period and releases the rest.
+//!
+//! The README lists every guarantee with the test that checks it.
+//!
+//! ## Feature flags
+//!
+//! | feature | what it adds |
+//! |---|---|
+//! | `macros` (default) | [`task`], the `#[task]` attribute |
+//! | `sea-orm` | [`sea_orm`]: enqueue in SeaORM transactions, a store over a `DatabaseConnection` |
+//! | `diesel` | [`diesel`]: enqueue in Diesel transactions, a store over an r2d2 pool |
+//! | `diesel-async` | [`diesel_async`]: enqueue in diesel-async transactions, a store over a bb8 pool |
+//! | `postgres`, `mysql`, `sqlite` | that database for every adapter enabled (Diesel's `postgres` links libpq, its `mysql` libmysqlclient; SQLite is compiled in) |
+//! | `sea-orm-migration` | tranq's schema as `sea-orm-migration` migrations for your own `Migrator` |
+//!
+//! ## Learn more
+//!
+//! The tranq book (`book/` in the repository; `mdbook serve book`) is a guide for people coming
+//! from FastAPI + SQLAlchemy + Celery: why a transactional queue, a quick start, SeaORM and
+//! Diesel, Celery's options in tranq's terms, running workers, and the internals.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 #[doc(inline)]

@@ -11,7 +11,7 @@ mod last_insert_id;
 mod maintenance;
 mod migrate;
 mod new_job;
-mod nul;
+mod nul_char;
 mod registry;
 mod store;
 mod task;

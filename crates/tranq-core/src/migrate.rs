@@ -25,8 +25,8 @@ macro_rules! migrations {
         &[$(Migration {
             version: $version,
             name: $name,
-            up: include_str!(concat!("../../../migrations/", $dialect, "/", $name, ".up.sql")),
-            down: include_str!(concat!("../../../migrations/", $dialect, "/", $name, ".down.sql")),
+            up: include_str!(concat!("../migrations/", $dialect, "/", $name, ".up.sql")),
+            down: include_str!(concat!("../migrations/", $dialect, "/", $name, ".down.sql")),
         }),*]
     };
 }

@@ -8,7 +8,7 @@ use serde::Serialize;
 use crate::dialect::{Dialect, Query, Row, RowShape, Value};
 use crate::error::{Error, Result};
 use crate::job::JobId;
-use crate::nul::{NUL, json_text_has_nul};
+use crate::nul_char::{NUL, json_text_has_nul};
 use crate::task::Task;
 
 /// Largest serialized arguments accepted by default: 1 MiB. Change per call with

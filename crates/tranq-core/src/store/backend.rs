@@ -24,7 +24,7 @@ pub trait Backend: Send + Sync + 'static {
     }
     /// Runs a statement; returns the number of rows affected.
     async fn execute(&self, query: &Query) -> Result<u64>;
-    /// Runs a query; returns its rows, read by [`Query::columns`].
+    /// Runs a query; returns its rows, read as its [`Query::shape`] says.
     async fn fetch(&self, query: &Query) -> Result<Vec<Row>>;
     /// Starts a transaction on one connection of the pool.
     async fn begin(&self) -> Result<Box<dyn Transaction>>;

@@ -10,7 +10,7 @@
 
 use serde_json::Value;
 
-use crate::nul::{NUL, value_has_nul};
+use crate::nul_char::{NUL, value_has_nul};
 
 /// Longest error message stored per attempt; longer ones are cut with a marker.
 pub const MAX_ERROR_MESSAGE_BYTES: usize = 8 * 1024;
