@@ -6,7 +6,7 @@ use tranq::Error;
 
 async fn connect_error(url: &str) -> (String, String) {
     match tranq::sea_orm::connect(url).await {
-        Err(Error::Connect { url, reason }) => (url, reason),
+        Err(Error::Connect { url, reason, .. }) => (url, reason),
         Err(other) => panic!("{url}: expected Error::Connect, got {other:?}"),
         Ok(_) => panic!("{url}: connected"),
     }

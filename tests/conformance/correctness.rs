@@ -86,8 +86,13 @@ pub async fn a_handler_whose_lease_was_lost_is_told<H: Harness>() {
         (runs(&k).len() == 1).then_some(())
     })
     .await;
-    // Its start is recorded, so the lost attempt counts.
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Its start is recorded (with the worker's next flush), so the lost attempt counts.
+    let started =
+        format!("SELECT count(*) FROM tranq_jobs WHERE id = {id} AND attempted_at IS NOT NULL");
+    eventually("the start is recorded", || async {
+        (h.scalar(&started).await == 1).then_some(())
+    })
+    .await;
     expire_and_rescue(&h, current_lease(&h, id).await).await;
 
     eventually("the first attempt is told", || async {

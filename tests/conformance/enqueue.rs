@@ -182,6 +182,14 @@ pub async fn bad_enqueue_input_is_a_typed_error_and_writes_nothing<H: Harness>()
         .unwrap_err();
     assert!(matches!(err, tranq::Error::InvalidQueue { .. }), "{err}");
     let err = job::<Note, H>()
+        .max_attempts(0)
+        .build(&key("x"))
+        .unwrap_err();
+    assert!(
+        matches!(err, tranq::Error::InvalidMaxAttempts { task: "note", .. }),
+        "{err}"
+    );
+    let err = job::<Note, H>()
         .max_payload_bytes(64)
         .build(&key(&"x".repeat(100)))
         .unwrap_err();

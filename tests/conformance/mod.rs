@@ -54,6 +54,7 @@ macro_rules! suite {
             running::an_expired_lease_is_rescued_and_run_again,
             shutdown::shutdown_waits_for_a_job_in_flight_within_the_grace_period,
             shutdown::shutdown_releases_jobs_still_running_after_the_grace_period,
+            shutdown::dropping_run_until_stops_the_worker_gracefully,
             maintenance::one_leader_at_a_time_and_the_lease_moves_when_it_expires,
             maintenance::the_leader_resigns_at_shutdown_and_another_worker_takes_over,
             maintenance::the_pruner_deletes_finished_jobs_past_retention_only_on_the_leader,

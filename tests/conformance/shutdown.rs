@@ -92,3 +92,48 @@ pub async fn shutdown_releases_jobs_still_running_after_the_grace_period<H: Harn
     w.stop().await.unwrap();
     h.cleanup().await;
 }
+
+/// Dropping the `run_until` future (a `select!` branch that lost, a `timeout`) stops the worker
+/// as a graceful shutdown would: it claims nothing more, the running job finishes within the
+/// grace period and its outcome is stored, and the jobs it had claimed ahead go back at once.
+pub async fn dropping_run_until_stops_the_worker_gracefully<H: Harness>() {
+    let h: H = setup("dropped").await;
+    let k = format!("dropped/{}", H::pair());
+    let slow = |ms| {
+        job::<Slow, H>()
+            .build(&Sleep { key: k.clone(), ms })
+            .unwrap()
+    };
+    // One slot: the first job runs, the others wait in the prefetch buffer.
+    let ids = h.commit(vec![slow(700), slow(10), slow(10)]).await;
+    let worker = Worker::builder(h.store())
+        .queue("slow", 1)
+        .prefetch(2)
+        .poll_interval(Duration::from_millis(100))
+        .grace_period(Duration::from_secs(10))
+        .build()
+        .unwrap();
+    let running = tokio::spawn(worker.run_until(std::future::pending()));
+    eventually("the first job started", || async {
+        (!runs(&k).is_empty()).then_some(())
+    })
+    .await;
+    running.abort();
+    assert!(running.await.unwrap_err().is_cancelled());
+
+    let first = h.wait_state(ids[0], JobState::Completed).await;
+    assert_eq!(first.attempt, 1);
+    for id in &ids[1..] {
+        let job = h.wait_state(*id, JobState::Available).await;
+        assert_eq!(job.attempt, 0, "claimed ahead, released with its attempt");
+    }
+    let late = h.commit(vec![slow(10)]).await[0];
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert_eq!(
+        runs(&format!("{k}:done")).len(),
+        1,
+        "nothing ran after the drop"
+    );
+    assert_eq!(h.job(late).await.state, JobState::Available);
+    h.cleanup().await;
+}

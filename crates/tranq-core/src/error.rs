@@ -1,7 +1,5 @@
 //! The one error type of tranq-core.
 
-use std::time::Duration;
-
 /// `Result` with tranq's [`Error`] as the default error type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -12,25 +10,29 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// The database answered with an error, or could not be reached.
+    /// The database answered with an error, or could not be reached. The message is the
+    /// driver's; the driver's error itself is [`Error::driver`] (not `source()`, so that error
+    /// reporters do not print the same message twice).
     #[error("database error: {message}")]
+    #[non_exhaustive]
     Database {
         /// What the driver said.
         message: String,
         /// The driver's error, when there is one.
-        #[source]
-        source: Option<Box<dyn std::error::Error + Send + Sync>>,
+        driver: Option<Box<dyn std::error::Error + Send + Sync>>,
     },
     /// tranq's tables do not exist in this database.
     #[error(
-        "tranq schema is missing ({detail}): run the migrations first (`tranq::migrate` or the SQL files in migrations/)"
+        "tranq schema is missing ({detail}): run the migrations first (`tranq::sea_orm::migrate`, the Diesel migration hooks, `tranq migrate`, or the SQL of `tranq migrate --print`)"
     )]
+    #[non_exhaustive]
     SchemaMissing {
         /// The database's own words.
         detail: String,
     },
     /// Job arguments could not be turned into JSON.
-    #[error("cannot serialize arguments of task `{task}`: {source}")]
+    #[error("cannot serialize arguments of task `{task}`")]
+    #[non_exhaustive]
     Serialize {
         /// The task whose arguments failed.
         task: &'static str,
@@ -42,6 +44,7 @@ pub enum Error {
     #[error(
         "arguments of task `{task}` are {size} bytes, over the limit of {limit} bytes: store large data in your own table and pass its id"
     )]
+    #[non_exhaustive]
     PayloadTooLarge {
         /// The task whose arguments are too large.
         task: &'static str,
@@ -55,6 +58,7 @@ pub enum Error {
     #[error(
         "the {what} of task `{task}` hold a NUL character (\\u0000), which PostgreSQL cannot store (tranq refuses it on every database): encode binary data, e.g. as base64, or strip the NUL"
     )]
+    #[non_exhaustive]
     NulCharacter {
         /// The task whose job was refused.
         task: &'static str,
@@ -63,16 +67,25 @@ pub enum Error {
     },
     /// A queue name is empty, too long or contains characters tranq does not accept.
     #[error("invalid queue name {name:?}: {reason}")]
+    #[non_exhaustive]
     InvalidQueue {
         /// The name given.
         name: String,
         /// What is wrong with it.
         reason: &'static str,
     },
+    /// A job was given `max_attempts(0)`: it could never run.
+    #[error("max_attempts of a job of task `{task}` is 0: a job needs at least one attempt")]
+    #[non_exhaustive]
+    InvalidMaxAttempts {
+        /// The task of the job refused.
+        task: &'static str,
+    },
     /// Two `#[task]` definitions share one name.
     #[error(
         "task name `{name}` is defined twice: at {first} and at {second}; give one of them `#[task(name = \"...\")]`"
     )]
+    #[non_exhaustive]
     DuplicateTask {
         /// The shared name.
         name: &'static str,
@@ -84,17 +97,22 @@ pub enum Error {
     /// A database URL does not parse, names a database tranq does not support, or points
     /// nowhere.
     #[error("cannot connect to {url}: {reason}")]
+    #[non_exhaustive]
     Connect {
         /// The URL, password hidden.
         url: String,
         /// What went wrong, and what to do.
         reason: String,
+        /// The driver's error, when the driver refused (not when the URL itself is wrong).
+        #[source]
+        source: Option<Box<dyn std::error::Error + Send + Sync>>,
     },
     /// A worker or service was configured with values that cannot work.
     #[error("invalid configuration: {0}")]
     Config(String),
     /// The database dialect does not offer this operation.
     #[error("{operation} is not supported on {dialect}")]
+    #[non_exhaustive]
     Unsupported {
         /// What was asked for.
         operation: String,
@@ -104,9 +122,6 @@ pub enum Error {
     /// A stored row could not be read back (it was edited into a shape tranq does not know).
     #[error("unreadable row in tranq_jobs: {0}")]
     Corrupt(String),
-    /// Graceful shutdown gave up waiting.
-    #[error("shutdown grace period of {0:?} elapsed")]
-    ShutdownTimeout(Duration),
 }
 
 impl Error {
@@ -121,7 +136,7 @@ impl Error {
         }
         Error::Database {
             message,
-            source: Some(Box::new(error)),
+            driver: Some(Box::new(error)),
         }
     }
 
@@ -133,7 +148,45 @@ impl Error {
         }
         Error::Database {
             message,
+            driver: None,
+        }
+    }
+
+    /// A [`Connect`](Error::Connect) error: `url` with its password hidden, and what to do.
+    pub fn connect(url: &str, reason: impl Into<String>) -> Self {
+        Error::Connect {
+            url: redact_url(url),
+            reason: reason.into(),
             source: None,
+        }
+    }
+
+    /// A [`Connect`](Error::Connect) error the driver gave: its words, and the driver's error.
+    pub fn connect_refused<E>(url: &str, error: E) -> Self
+    where
+        E: std::error::Error + Send + Sync + 'static,
+    {
+        Error::Connect {
+            url: redact_url(url),
+            reason: error.to_string(),
+            source: Some(Box::new(error)),
+        }
+    }
+
+    /// An [`Unsupported`](Error::Unsupported) error: `operation` is not offered on `dialect`.
+    pub fn unsupported(operation: impl Into<String>, dialect: &'static str) -> Self {
+        Error::Unsupported {
+            operation: operation.into(),
+            dialect,
+        }
+    }
+
+    /// The database driver's own error behind a [`Database`](Error::Database) error, to
+    /// downcast to the driver's type (`sqlx::Error`, `diesel::result::Error`).
+    pub fn driver(&self) -> Option<&(dyn std::error::Error + Send + Sync + 'static)> {
+        match self {
+            Error::Database { driver, .. } => driver.as_deref(),
+            _ => None,
         }
     }
 
@@ -169,19 +222,39 @@ impl Error {
 ///     tranq_core::redact_url("postgres://app:secret@db:5432/shop"),
 ///     "postgres://app:***@db:5432/shop"
 /// );
+/// assert_eq!(
+///     tranq_core::redact_url("postgres://db/shop?user=app&password=secret"),
+///     "postgres://db/shop?user=app&password=***"
+/// );
 /// ```
 pub fn redact_url(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
         return url.to_owned();
     };
     let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
-    match authority.rsplit_once('@') {
+    let authority = match authority.rsplit_once('@') {
         Some((credentials, host)) => match credentials.split_once(':') {
-            Some((user, _)) => format!("{scheme}://{user}:***@{host}{path}"),
-            None => url.to_owned(),
+            Some((user, _)) => format!("{user}:***@{host}"),
+            None => authority.to_owned(),
         },
-        None => url.to_owned(),
-    }
+        None => authority.to_owned(),
+    };
+    format!("{scheme}://{authority}{}", redact_query_password(path))
+}
+
+/// `?password=…` (and `&password=…`) in a URL's path and query, replaced by `***`.
+fn redact_query_password(path: &str) -> String {
+    let Some((before, query)) = path.split_once('?') else {
+        return path.to_owned();
+    };
+    let query: Vec<String> = query
+        .split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some((key, _)) if key.eq_ignore_ascii_case("password") => format!("{key}=***"),
+            _ => pair.to_owned(),
+        })
+        .collect();
+    format!("{before}?{}", query.join("&"))
 }
 
 /// Words with which PostgreSQL, MariaDB, SQLite and their clients (sqlx, libpq, libmysqlclient,

@@ -21,6 +21,7 @@ impl fmt::Display for JobId {
 /// Where a job is in its life. These are the names stored in the `state` column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum JobState {
     /// Waiting to run (possibly scheduled for later through `run_at`).
     Available,

@@ -8,6 +8,7 @@ use crate::store::Backend;
 
 /// One schema version.
 #[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
 pub struct Migration {
     /// Version number (the file's prefix).
     pub version: i64,

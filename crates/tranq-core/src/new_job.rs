@@ -89,6 +89,36 @@ pub struct JobBuilder<T, A> {
     _marker: PhantomData<fn() -> (T, A)>,
 }
 
+impl<T, A> Clone for JobBuilder<T, A> {
+    fn clone(&self) -> Self {
+        JobBuilder {
+            queue: self.queue.clone(),
+            priority: self.priority,
+            run_at_us: self.run_at_us,
+            delay: self.delay,
+            max_attempts: self.max_attempts,
+            tags: self.tags.clone(),
+            max_payload_bytes: self.max_payload_bytes,
+            _marker: PhantomData,
+        }
+    }
+}
+
+impl<T: Task, A> std::fmt::Debug for JobBuilder<T, A> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JobBuilder")
+            .field("task", &T::NAME)
+            .field("queue", &self.queue)
+            .field("priority", &self.priority)
+            .field("run_at_us", &self.run_at_us)
+            .field("delay", &self.delay)
+            .field("max_attempts", &self.max_attempts)
+            .field("tags", &self.tags)
+            .field("max_payload_bytes", &self.max_payload_bytes)
+            .finish()
+    }
+}
+
 impl<T: Task, A> Default for JobBuilder<T, A> {
     fn default() -> Self {
         Self::new()
@@ -137,9 +167,10 @@ impl<T: Task, A> JobBuilder<T, A> {
         self.queue = Some(queue.into());
         self
     }
-    /// Attempts allowed for this job.
+    /// Attempts allowed for this job, at least 1 (`build` refuses 0 with
+    /// [`Error::InvalidMaxAttempts`]).
     pub fn max_attempts(mut self, max_attempts: u32) -> Self {
-        self.max_attempts = max_attempts.max(1);
+        self.max_attempts = max_attempts;
         self
     }
     /// Adds a tag (stored with the job, for filtering and inspection).
@@ -158,6 +189,9 @@ impl<T: Task, A> JobBuilder<T, A> {
     pub fn build(&self, args: &T::Args) -> Result<NewJob> {
         let queue = self.queue.as_deref().unwrap_or(T::OPTIONS.queue_name());
         validate_queue(queue)?;
+        if self.max_attempts == 0 {
+            return Err(Error::InvalidMaxAttempts { task: T::NAME });
+        }
         // Serialised once, kept as raw JSON text and embedded as is in the insert's batch.
         let args = serde_json::value::to_raw_value(args).map_err(|source| Error::Serialize {
             task: T::NAME,

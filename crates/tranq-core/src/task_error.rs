@@ -20,10 +20,24 @@ pub struct TaskError {
     pub(crate) kind: TaskErrorKind,
 }
 
-#[derive(Debug)]
-pub(crate) enum TaskErrorKind {
+/// What a [`TaskError`] asks for, as [`TaskError::kind`] tells it.
+///
+/// ```
+/// use std::time::Duration;
+/// use tranq_core::{TaskError, TaskErrorKind};
+///
+/// let error = TaskError::snooze(Duration::from_secs(5));
+/// assert_eq!(error.kind(), &TaskErrorKind::Snooze(Duration::from_secs(5)));
+/// assert!(matches!(TaskError::cancel("gone").kind(), TaskErrorKind::Cancel(m) if m == "gone"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TaskErrorKind {
+    /// Retried with backoff while attempts remain; the message is recorded.
     Retry(String),
+    /// Cancelled at once, never retried; the message is recorded.
     Cancel(String),
+    /// Run again after the delay, the attempt not counted.
     Snooze(Duration),
 }
 
@@ -39,6 +53,11 @@ impl TaskError {
         TaskError {
             kind: TaskErrorKind::Cancel(message.to_string()),
         }
+    }
+    /// What this error asks for: retry, cancel or snooze, with its message or delay. For tests
+    /// of task functions that should fail in a given way.
+    pub fn kind(&self) -> &TaskErrorKind {
+        &self.kind
     }
     /// Not a failure: run the job again after `delay` (at most [`MAX_DELAY`](crate::MAX_DELAY))
     /// without using up an attempt.

@@ -40,6 +40,7 @@ fn duplicate_task_names_are_an_error_naming_both_definitions() {
         name,
         first,
         second,
+        ..
     } = error
     else {
         panic!("expected DuplicateTask, got {message}");

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use sea_orm::{ConnectOptions, Database, DatabaseConnection};
-use tranq_core::{Error, Result, redact_url};
+use tranq_core::{Error, Result};
 
 /// Connections SQLite pools get by default (SeaORM's own default is one, which blocks every
 /// reader while a write transaction is open).
@@ -20,10 +20,7 @@ pub const SQLITE_POOL_SIZE: u32 = 8;
 /// # Ok(()) }
 /// ```
 pub async fn connect(url: &str) -> Result<DatabaseConnection> {
-    let fail = |reason: String| Error::Connect {
-        url: redact_url(url),
-        reason,
-    };
+    let fail = |reason: String| Error::connect(url, reason);
     let scheme = url
         .split_once("://")
         .map(|(scheme, _)| scheme)
@@ -48,5 +45,5 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection> {
     }
     Database::connect(options)
         .await
-        .map_err(|e| fail(e.to_string()))
+        .map_err(|e| Error::connect_refused(url, e))
 }

@@ -9,10 +9,10 @@ pub(crate) fn dialect(backend: DbBackend) -> Result<Dialect> {
         DbBackend::Postgres => Ok(Dialect::Postgres),
         DbBackend::Sqlite => Ok(Dialect::Sqlite),
         DbBackend::MySql => Ok(Dialect::MySql),
-        _ => Err(Error::Unsupported {
-            operation: "tranq on this SeaORM backend".to_owned(),
-            dialect: "this dialect",
-        }),
+        _ => Err(Error::unsupported(
+            "tranq on this SeaORM backend",
+            "this dialect",
+        )),
     }
 }
 

@@ -22,6 +22,16 @@ pub struct WorkerBuilder {
     registry: Option<Registry>,
 }
 
+impl std::fmt::Debug for WorkerBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WorkerBuilder")
+            .field("dialect", &self.store.dialect())
+            .field("config", &self.config)
+            .field("registry", &self.registry.as_ref().map(Registry::names))
+            .finish()
+    }
+}
+
 impl WorkerBuilder {
     pub(crate) fn new(store: Arc<dyn Store>) -> Self {
         WorkerBuilder {

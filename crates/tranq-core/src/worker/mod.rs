@@ -9,6 +9,7 @@ mod fetcher;
 mod heartbeat;
 mod notifier;
 mod outcome;
+mod running;
 mod shutdown;
 mod storable;
 
@@ -51,6 +52,16 @@ use crate::store::Store;
 /// ```
 pub struct Worker {
     shared: Arc<Shared>,
+}
+
+impl std::fmt::Debug for Worker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Worker")
+            .field("worker_id", &self.shared.config.worker_id)
+            .field("queues", &self.shared.config.queue_names())
+            .field("tasks", &self.shared.task_names)
+            .finish_non_exhaustive()
+    }
 }
 
 /// An attempt being run by this worker. Keyed by its [`Lease`] (id and token), not by job id:
@@ -212,12 +223,15 @@ impl Worker {
     /// Runs until `signal` resolves, then shuts down gracefully: stops fetching, waits up to the
     /// grace period for running jobs, releases the rest at once, stores every outcome.
     ///
+    /// Dropping the returned future (a `select!` branch that lost, a `timeout`) shuts the worker
+    /// down the same way, in the background on the current runtime: nothing keeps claiming.
+    ///
     /// Returns an error at start when the schema is missing.
     pub async fn run_until(self, signal: impl Future<Output = ()> + Send) -> Result<()> {
         let shared = self.shared;
         maintenance_first_check(&shared).await?;
         let (reports, completer) = completer::spawn(shared.clone());
-        let services = [
+        let background = vec![
             tokio::spawn(heartbeat::run(shared.clone())),
             tokio::spawn(notifier::run(shared.clone())),
         ];
@@ -228,16 +242,20 @@ impl Worker {
             .map(|q| tokio::spawn(fetcher::run(shared.clone(), q.clone(), reports.clone())))
             .collect();
         drop(reports);
+        // From here on, dropping this future stops the worker gracefully in the background.
+        let running = running::Running::new(
+            shared.clone(),
+            running::Services {
+                fetchers,
+                completer,
+                maintenance,
+                background,
+            },
+        );
         tracing::info!(worker = %shared.config.worker_id, queues = ?shared.config.queue_names(), tasks = ?shared.task_names, "tranq worker started");
 
         signal.await;
-        shutdown::run(&shared, fetchers, completer).await;
-        // Maintenance ends once shutdown starts, after giving up the leadership it may hold.
-        let _ = maintenance.await;
-        for service in services {
-            service.abort();
-        }
-        tracing::info!(worker = %shared.config.worker_id, "tranq worker stopped");
+        running.stop().await;
         Ok(())
     }
 
