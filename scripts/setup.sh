@@ -46,10 +46,24 @@ if [ "$my_url" = "mysql://root@127.0.0.1:3306/test" ]; then
     mariadb -h 127.0.0.1 -u root -e "DROP DATABASE IF EXISTS \`$db\`" || true
   done
 fi
+# Redis, Celery's broker in the Python half of the book's worked port (book/ported-app/python).
+if command -v redis-server >/dev/null 2>&1 && ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
+  log "starting Redis"
+  mkdir -p /var/lib/redis /var/log/redis
+  redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no \
+    --dir /var/lib/redis --logfile /var/log/redis/ci.log || true
+  for _ in $(seq 1 20); do redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 && break; sleep 0.5; done
+fi
 # mdbook, to build the book (book/); from crates.io at a pinned version, built once.
 mdbook_version="0.5.4"
 if [ "$(mdbook --version 2>/dev/null)" != "mdbook v$mdbook_version" ]; then
   log "installing mdbook $mdbook_version"
   cargo install mdbook --locked --version "$mdbook_version" --quiet
+fi
+# Debian's chromium, for the rendered-page check of the built book (scripts/check_book_render.py).
+if ! command -v chromium >/dev/null 2>&1; then
+  log "installing chromium"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/dev/null && apt-get install -y -qq chromium >/dev/null
 fi
 log "ready"

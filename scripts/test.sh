@@ -9,3 +9,6 @@ cargo test --workspace --all-features
 bash scripts/check_release.sh
 mdbook build book
 python3 scripts/check_book_links.py book/book
+python3 scripts/check_book_render.py book/book
+# The Python half of the book's worked port (the Rust half runs in cargo test above).
+if command -v python3 >/dev/null 2>&1; then bash scripts/test_ported_python.sh; fi

@@ -5,6 +5,9 @@
 //! A snippet's setup sits on `# ` lines, which mdBook hides on the page. Snippets that need a
 //! database open a SQLite file in a temporary directory ([`support::TempDir`]).
 //!
+//! `port.md` is not listed: its code is `{{#include}}`d from `examples/ported-app` (and
+//! `book/ported-app/python`), and compiled and tested there.
+//!
 //! All the doc-tests of this crate may be linked into one binary, where every `#[task]` of the
 //! book registers itself: task names must be unique across the whole book.
 
