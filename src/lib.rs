@@ -21,7 +21,7 @@
 //! use sea_orm::{ConnectionTrait, TransactionTrait};
 //! use serde::{Deserialize, Serialize};
 //! use tranq::sea_orm::Enqueue as _;
-//! use tranq::{JobState, Store as _, TaskContext, TaskError, Worker};
+//! use tranq::{JobState, TaskContext, TaskError, Worker};
 //!
 //! #[derive(Serialize, Deserialize)]
 //! pub struct Invoice {

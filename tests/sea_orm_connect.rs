@@ -56,7 +56,6 @@ async fn a_good_sqlite_url_connects_with_a_pool_of_several() {
     tranq::sea_orm::migrate(&db).await.unwrap();
     // Two connections at once: a transaction stays open while the store reads.
     use sea_orm::TransactionTrait;
-    use tranq::Store as _;
     let txn = db.begin().await.unwrap();
     let store = tranq::sea_orm::Store::new(db.clone());
     assert!(store.job_get(tranq::JobId(1)).await.unwrap().is_none());
@@ -68,7 +67,6 @@ async fn a_good_sqlite_url_connects_with_a_pool_of_several() {
 /// own connections, no lock shared in memory.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_first_migrations_of_a_new_sqlite_file_all_succeed() {
-    use tranq::Store as _;
     let dir = std::env::temp_dir().join(format!("tranq-first-migrate-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     for round in 0..20 {

@@ -7,7 +7,6 @@ mod databases;
 use databases::{Database, MySql, Postgres, Sqlite};
 use sea_orm::{ConnectOptions, ConnectionTrait, DbBackend, Statement};
 use sea_orm_migration::prelude::*;
-use tranq::Store as _;
 
 struct CreateOrders;
 

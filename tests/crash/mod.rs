@@ -18,7 +18,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement, TransactionTrait};
 use tranq::sea_orm::Enqueue as _;
-use tranq::{JobId, JobInfo, JobState, Store as _};
+use tranq::{JobId, JobInfo, JobState};
 
 use crate::databases::Database;
 use child::{CrashJob, Settings};

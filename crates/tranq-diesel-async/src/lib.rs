@@ -94,6 +94,5 @@ where
     C: StoreConnection,
     Manager<C>: bb8::ManageConnection<Connection = C, Error = PoolError>,
 {
-    use tranq_core::Store as _;
     Store::<C>::new(pool.clone()).migrate().await
 }

@@ -99,6 +99,5 @@ pub type Store<C> = tranq_core::SqlStore<DieselBackend<C>>;
 pub async fn migrate<C: StoreConnection>(
     pool: &Pool<ConnectionManager<C>>,
 ) -> tranq_core::Result<()> {
-    use tranq_core::Store as _;
     Store::<C>::new(pool.clone()).migrate().await
 }

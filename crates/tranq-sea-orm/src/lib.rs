@@ -48,6 +48,5 @@ pub type Store = tranq_core::SqlStore<SeaOrmBackend>;
 /// Creates or upgrades tranq's tables in the database behind `db`. Idempotent, and safe when
 /// several processes run it at once.
 pub async fn migrate(db: &sea_orm::DatabaseConnection) -> tranq_core::Result<()> {
-    use tranq_core::Store as _;
     Store::new(db.clone()).migrate().await
 }

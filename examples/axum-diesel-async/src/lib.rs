@@ -11,7 +11,7 @@ use diesel_async::pooled_connection::AsyncDieselConnectionManager;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use serde::{Deserialize, Serialize};
 use tranq::diesel_async::Enqueue as _;
-use tranq::{JobId, Store as _, TaskContext, TaskError};
+use tranq::{JobId, TaskContext, TaskError};
 
 diesel::table! {
     /// Orders, with the id of the invoice job enqueued with each.

@@ -14,7 +14,7 @@ use sea_orm::{
 };
 use serde::{Deserialize, Serialize};
 use tranq::sea_orm::{Enqueue as _, Store};
-use tranq::{JobId, Store as _, TaskContext, TaskError};
+use tranq::{JobId, TaskContext, TaskError};
 
 /// Shared by the handlers.
 #[derive(Clone)]

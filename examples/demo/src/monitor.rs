@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait};
 use tranq::sea_orm::Store;
-use tranq::{JobId, JobInfo, Store as _};
+use tranq::{JobId, JobInfo};
 
 use crate::clock;
 use crate::driver::{self, Counters, Outcome};

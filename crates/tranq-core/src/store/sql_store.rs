@@ -91,6 +91,26 @@ impl<B: Backend> SqlStore<B> {
         &self.backend
     }
 
+    /// Creates or upgrades tranq's tables; safe to run from many processes at once. The same as
+    /// the adapter's `migrate`, callable without the [`Store`] trait in scope.
+    pub async fn migrate(&self) -> Result<()> {
+        <Self as Store>::migrate(self).await
+    }
+
+    /// Reads one job: its state, attempts, errors and result (`None` when there is no such
+    /// row). Callable without the [`Store`] trait in scope.
+    ///
+    /// ```no_run
+    /// # async fn demo<B: tranq_core::Backend>(store: tranq_core::SqlStore<B>) -> tranq_core::Result<()> {
+    /// if let Some(job) = store.job_get(tranq_core::JobId(42)).await? {
+    ///     println!("{} after {} attempts", job.state, job.attempt);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn job_get(&self, id: JobId) -> Result<Option<JobInfo>> {
+        <Self as Store>::job_get(self, id).await
+    }
+
     fn query(&self, name: &str, params: Vec<Value>, shape: RowShape) -> Result<Query> {
         self.backend.dialect().query(name, params, shape)
     }

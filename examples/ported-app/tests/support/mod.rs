@@ -131,7 +131,6 @@ pub(crate) fn start_worker(
 
 /// The one job of a database whose tests enqueued exactly one that survived.
 pub(crate) async fn only_job(db: &DatabaseConnection) -> tranq::JobInfo {
-    use tranq::Store as _;
     assert_eq!(count(db, "SELECT count(*) FROM tranq_jobs").await, 1);
     let row = db
         .query_one_raw(Statement::from_string(
