@@ -91,36 +91,82 @@
 //! Diesel, Celery's options in tranq's terms, running workers, and the internals.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+// The surface users program against; `tests/public_api.rs` keeps this list from growing by
+// accident. What adapters and tests need beyond it is in `internal`.
 #[doc(inline)]
-pub use tranq_core::*;
+pub use tranq_core::{
+    AttemptError, Backoff, DEFAULT_GRACE_PERIOD, DEFAULT_LEASE, DEFAULT_MAX_ATTEMPTS,
+    DEFAULT_MAX_PAYLOAD_BYTES, DEFAULT_POLL_INTERVAL, DEFAULT_QUEUE, DEFAULT_RETENTION, Dialect,
+    Error, JobBuilder, JobId, JobInfo, JobState, MAX_DELAY, MAX_ERROR_MESSAGE_BYTES,
+    MAX_RESULT_BYTES, Migration, Registration, Registry, Result, Task, TaskContext, TaskError,
+    TaskErrorKind, TaskOptions, TaskResult, Worker, WorkerBuilder, WorkerConfig, migrations,
+};
 
 /// Marks an async fn as a task; see the crate docs.
 #[cfg(feature = "macros")]
 #[cfg_attr(docsrs, doc(cfg(feature = "macros")))]
 pub use tranq_macros::task;
 
-/// Enqueue inside SeaORM transactions, and a [`Store`] over a SeaORM `DatabaseConnection`.
+/// What `#[task]` expands to. Not public API.
+#[doc(hidden)]
+pub use tranq_core::__private;
+
+/// The machinery under the surface: the `Store` port and its SQL, the parameter types of its
+/// methods, the adapter traits. For adapter crates and tranq's own tests; not covered by
+/// semver.
+#[doc(hidden)]
+pub mod internal {
+    pub use tranq_core::{
+        Backend, ClaimParams, ClaimedJob, ColumnType, Completion, DEFAULT_COMPLETION_BATCH,
+        DEFAULT_LEADER_TTL, DEFAULT_MAX_PREFETCH, DEFAULT_POLL_INTERVAL_WITHOUT_NOTIFY,
+        DEFAULT_PRUNE_INTERVAL, DEFAULT_RESCUE_INTERVAL, EnqueueVia, FailParams, InsertAnswer,
+        InsertIds, InsertStep, LastIdInsert, LeaderParams, Lease, MAX_QUEUE_NAME_LEN, NewJob,
+        Notifications, PRUNE_BATCH, PruneParams, Query, RESCUE_BATCH, Row, RowShape, SqlStore,
+        Store, Transaction, UNKNOWN_TASK_REPORT_INTERVAL, Value, insert_query, inserted_ids,
+        redact_url, validate_queue,
+    };
+}
+
+/// Enqueue inside SeaORM transactions (`Enqueue`), a `Store` over a SeaORM
+/// `DatabaseConnection` for the worker, `connect` and `migrate`.
 #[cfg(feature = "sea-orm")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sea-orm")))]
 pub mod sea_orm {
     #[doc(inline)]
-    pub use tranq_sea_orm::*;
+    pub use tranq_sea_orm::{
+        Enqueue, SQLITE_POOL_SIZE, SeaOrm, SeaOrmBackend, Store, connect, migrate,
+    };
+    #[cfg(feature = "sea-orm-migration")]
+    #[doc(inline)]
+    pub use tranq_sea_orm::{TranqMigration, migrations};
 }
 
-/// Enqueue inside Diesel (sync) transactions, and a [`Store`] over an r2d2 pool of Diesel
-/// connections.
+/// Enqueue inside Diesel (sync) transactions (`Enqueue`), a `Store` over an r2d2 pool of
+/// Diesel connections for the worker, and Diesel migrations of tranq's schema.
 #[cfg(feature = "diesel")]
 #[cfg_attr(docsrs, doc(cfg(feature = "diesel")))]
 pub mod diesel {
+    #[cfg(feature = "sqlite")]
     #[doc(inline)]
-    pub use tranq_diesel::*;
+    pub use tranq_diesel::SqliteSetup;
+    #[doc(inline)]
+    pub use tranq_diesel::{
+        Diesel, DieselBackend, Enqueue, MIGRATIONS, Migrations, Store, StoreConnection,
+        TranqConnection, migrate, tranq_error,
+    };
 }
 
-/// Enqueue inside diesel-async transactions, and a [`Store`] over a bb8 pool of diesel-async
-/// connections.
+/// Enqueue inside diesel-async transactions (`Enqueue`), a `Store` over a bb8 pool of
+/// diesel-async connections for the worker, and Diesel migrations of tranq's schema.
 #[cfg(feature = "diesel-async")]
 #[cfg_attr(docsrs, doc(cfg(feature = "diesel-async")))]
 pub mod diesel_async {
+    #[cfg(feature = "sqlite")]
     #[doc(inline)]
-    pub use tranq_diesel_async::*;
+    pub use tranq_diesel_async::SqliteSetup;
+    #[doc(inline)]
+    pub use tranq_diesel_async::{
+        AsyncDieselBackend, DieselAsync, Enqueue, MIGRATIONS, Manager, Migrations, Store,
+        StoreConnection, TranqAsyncConnection, migrate, tranq_error,
+    };
 }

@@ -17,8 +17,9 @@ mod listen {
 
     use diesel_async::AsyncConnection;
     use futures::StreamExt;
+    use tranq::JobState;
     use tranq::diesel_async::Enqueue as _;
-    use tranq::{JobState, Store as _};
+    use tranq::internal::Store as _;
 
     use crate::conformance::databases::Postgres;
     use crate::conformance::harness::{Harness, setup, worker};

@@ -4,7 +4,8 @@
 
 use std::time::Duration;
 
-use tranq::{Dialect, JobId, JobState, MAX_ERROR_MESSAGE_BYTES, MAX_RESULT_BYTES, Store as _};
+use tranq::internal::Store as _;
+use tranq::{Dialect, JobId, JobState, MAX_ERROR_MESSAGE_BYTES, MAX_RESULT_BYTES};
 
 use crate::conformance::enqueue::{job, note};
 use crate::conformance::harness::{Harness, setup, worker};

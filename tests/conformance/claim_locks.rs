@@ -5,9 +5,9 @@
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
-use tranq::{
-    Backend, ClaimParams, Dialect, InsertIds, Notifications, Query, Row, SqlStore, Store,
-    Transaction,
+use tranq::Dialect;
+use tranq::internal::{
+    Backend, ClaimParams, InsertIds, Notifications, Query, Row, SqlStore, Store, Transaction,
 };
 
 use crate::conformance::harness::{Harness, setup};
@@ -114,7 +114,9 @@ pub async fn a_claim_locks_only_the_jobs_it_takes<H: Harness>() {
     let asked = Instant::now();
     let y = h.store().job_claim(&claim_of(&["y"])).await.unwrap();
     let waited = asked.elapsed();
-    let tasks = |jobs: Vec<tranq::ClaimedJob>| jobs.into_iter().map(|j| j.task).collect::<Vec<_>>();
+    let tasks = |jobs: Vec<tranq::internal::ClaimedJob>| {
+        jobs.into_iter().map(|j| j.task).collect::<Vec<_>>()
+    };
     assert_eq!(tasks(y), vec!["y"; 3], "on {}", H::pair());
     assert!(
         waited < Duration::from_secs(2),

@@ -4,9 +4,8 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use tranq::{
-    ClaimParams, ClaimedJob, Completion, Dialect, FailParams, JobId, JobState, Lease, Store as _,
-};
+use tranq::internal::{ClaimParams, ClaimedJob, Completion, FailParams, Lease, Store as _};
+use tranq::{Dialect, JobId, JobState};
 
 use crate::conformance::enqueue::{job, note};
 use crate::conformance::harness::{Harness, setup, worker};

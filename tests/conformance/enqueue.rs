@@ -14,7 +14,7 @@ pub fn job<T: Task, H: Harness>() -> JobBuilder<T, H::Adapter> {
 }
 
 /// One `note` job under `k`.
-pub fn note<H: Harness>(k: &str) -> tranq::NewJob {
+pub fn note<H: Harness>(k: &str) -> tranq::internal::NewJob {
     job::<Note, H>().build(&key(k)).unwrap()
 }
 
@@ -64,7 +64,7 @@ pub async fn open_transaction_job_is_invisible_until_commit<H: Harness>() {
 
     tokio::time::sleep(Duration::from_millis(600)).await;
     assert!(runs(&k).is_empty(), "ran before commit");
-    use tranq::Store as _;
+    use tranq::internal::Store as _;
     let seen = h.store().job_get(ids[0]).await.unwrap();
     assert!(seen.is_none(), "visible outside its transaction");
 

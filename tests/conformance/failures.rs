@@ -2,7 +2,8 @@
 
 use std::time::Duration;
 
-use tranq::{ClaimParams, Completion, FailParams, JobId, JobState, Lease, Store as _};
+use tranq::internal::{ClaimParams, Completion, FailParams, Lease, Store as _};
+use tranq::{JobId, JobState};
 
 use crate::conformance::enqueue::{job, note};
 use crate::conformance::harness::{Harness, setup, worker};

@@ -4,7 +4,8 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use futures::future::BoxFuture;
-use tranq::{JobId, JobInfo, JobState, NewJob, Store};
+use tranq::internal::{NewJob, Store};
+use tranq::{JobId, JobInfo, JobState};
 
 use crate::conformance::probe::eventually;
 
@@ -40,7 +41,7 @@ pub trait Harness: Sized + Send + Sync + 'static {
     /// The adapter's store.
     type Store: Store + Clone;
     /// The backend under the store (what the adapter implements).
-    type Backend: tranq::Backend;
+    type Backend: tranq::internal::Backend;
 
     /// `adapter/database`, for messages.
     fn pair() -> &'static str;

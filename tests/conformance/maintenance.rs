@@ -3,7 +3,8 @@
 
 use std::time::Duration;
 
-use tranq::{Dialect, JobId, LeaderParams, Store as _};
+use tranq::internal::{LeaderParams, Store as _};
+use tranq::{Dialect, JobId};
 
 use crate::conformance::enqueue::note;
 use crate::conformance::harness::{Harness, setup, worker};

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use tranq::Store as _;
+use tranq::internal::Store as _;
 
 use crate::conformance::enqueue::note;
 use crate::conformance::harness::{End, Harness, worker};

@@ -3,7 +3,8 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use tranq::{JobId, JobState, Store as _};
+use tranq::internal::Store as _;
+use tranq::{JobId, JobState};
 
 use crate::conformance::enqueue::{job, note};
 use crate::conformance::harness::{Harness, setup, worker};
@@ -123,7 +124,7 @@ pub async fn an_expired_lease_is_rescued_and_run_again<H: Harness>() {
     // A claim by a worker that then disappears without heartbeating.
     let claimed = h
         .store()
-        .job_claim(&tranq::ClaimParams {
+        .job_claim(&tranq::internal::ClaimParams {
             queue: "slow",
             tasks: &["slow"],
             limit: 1,

@@ -15,8 +15,9 @@ use diesel::r2d2::{Builder, ConnectionManager, Pool, PooledConnection};
 use diesel::sql_types::BigInt;
 use diesel_migrations::MigrationHarness;
 use tokio::sync::oneshot;
+use tranq::JobId;
 use tranq::diesel::{Diesel, Enqueue as _, Store, StoreConnection, TranqConnection, tranq_error};
-use tranq::{EnqueueVia, JobId, NewJob};
+use tranq::internal::{EnqueueVia, NewJob};
 
 use crate::conformance::databases::Database;
 use crate::conformance::tasks::{Note, key};

@@ -10,7 +10,8 @@ use diesel::backend::Backend;
 use diesel::connection::{Instrumentation, InstrumentationEvent};
 use diesel::migration::MigrationSource;
 use diesel_migrations::MigrationHarness;
-use tranq::{JobId, JobState, Store as _};
+use tranq::internal::Store as _;
+use tranq::{JobId, JobState};
 
 use crate::conformance::harness::{Harness, setup, worker};
 use crate::conformance::probe::{runs, start};

@@ -19,10 +19,11 @@ use diesel_async::{
 use diesel_migrations::MigrationHarness;
 use futures::future::BoxFuture;
 use tokio::sync::{Mutex, oneshot};
+use tranq::JobId;
 use tranq::diesel_async::{
     DieselAsync, Enqueue as _, Manager, Store, StoreConnection, tranq_error,
 };
-use tranq::{EnqueueVia, JobId, NewJob};
+use tranq::internal::{EnqueueVia, NewJob};
 
 use crate::conformance::databases::Database;
 use crate::conformance::tasks::{Note, key};

@@ -9,8 +9,9 @@ use sea_orm::{
     ConnectionTrait, DatabaseConnection, DatabaseTransaction, Statement, TransactionTrait,
 };
 use tokio::sync::oneshot;
+use tranq::JobId;
+use tranq::internal::{EnqueueVia, NewJob};
 use tranq::sea_orm::{SeaOrm, Store};
-use tranq::{EnqueueVia, JobId, NewJob};
 
 use crate::conformance::databases::Database;
 use crate::conformance::{End, Enqueued, Harness, OpenTx};

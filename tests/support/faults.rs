@@ -7,8 +7,9 @@ use std::future::Future;
 use std::time::{Duration, Instant};
 
 use sea_orm::{DatabaseConnection, TransactionTrait};
+use tranq::internal::Store as _;
 use tranq::sea_orm::Enqueue as _;
-use tranq::{JobId, JobState, Store as _};
+use tranq::{JobId, JobState};
 
 use crate::conformance::probe::{Run, runs, start};
 use crate::conformance::tasks::{Sleep, Slow};

@@ -4,7 +4,8 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use tranq::{JobId, JobInfo, Store};
+use tranq::internal::Store;
+use tranq::{JobId, JobInfo};
 
 /// A directory under the system's temp dir, removed with everything in it when dropped.
 #[derive(Debug)]

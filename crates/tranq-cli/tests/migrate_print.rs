@@ -5,7 +5,7 @@
 use std::process::Command;
 
 use sea_orm::ConnectionTrait;
-use tranq::Store as _;
+use tranq::internal::Store as _;
 
 fn tranq(args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_tranq"))

@@ -110,7 +110,7 @@ async fn demo(url: String, orders: u64, rate: f64) -> Result<bool, Error> {
         String::new()
     };
     println!("tranq demo: {orders} orders{pace} through an axum shop, invoices as tranq jobs");
-    let shown = tranq::redact_url(&url);
+    let shown = tranq::internal::redact_url(&url);
     println!("database: {shown}");
     let db = db::connect(&url)
         .await
