@@ -2,8 +2,11 @@
 //! passes the database URL and the settings in the environment; without them [`run`] returns at
 //! once.
 
+use std::fs::File;
+use std::io::Write as _;
+use std::path::Path;
 use std::process::Command;
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
 use sea_orm::DatabaseConnection;
@@ -20,6 +23,9 @@ const URL: &str = "TRANQ_CRASH_CHILD_URL";
 const CONCURRENCY: &str = "TRANQ_CRASH_CHILD_CONCURRENCY";
 const LEASE_MS: &str = "TRANQ_CRASH_CHILD_LEASE_MS";
 const GRACE_MS: &str = "TRANQ_CRASH_CHILD_GRACE_MS";
+/// A folder where each child also notes every start in a file of its own (`starts-<pid>.log`,
+/// read by [`runs::read_starts`]), optional.
+pub const STARTS_DIR: &str = "TRANQ_CRASH_CHILD_STARTS_DIR";
 
 /// How a child worker runs.
 #[derive(Debug, Clone)]
@@ -58,21 +64,80 @@ impl Settings {
 /// The run log's connection in a child.
 static RUN_LOG: OnceLock<DatabaseConnection> = OnceLock::new();
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct CrashArgs {
-    pub ms: u64,
+/// This child's file of starts, when the parent asked for one ([`STARTS_DIR`]).
+static STARTS: OnceLock<Mutex<File>> = OnceLock::new();
+
+/// The worker id of the child with process id `pid` (the `lease_owner` of the jobs it holds).
+pub fn worker_id(pid: u32) -> String {
+    format!("crash-{pid}")
 }
 
-/// Logs its start, works for `ms`, logs its end.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CrashArgs {
+    /// Work, in ms.
+    pub ms: u64,
+    /// Snooze `Duration::MAX` after the work of attempt 1 (a delay no database can store as
+    /// such): the job then waits a century, `available`.
+    #[serde(default)]
+    pub snooze_forever: bool,
+}
+
+/// Logs its start, works for `ms`, logs its end; snoozes forever after attempt 1 if asked to.
+/// Its lease being lost (`ctx.cancelled()`) does not stop it, as it would not stop most
+/// handlers.
 #[tranq::task(queue = "crash")]
 pub async fn crash_job(ctx: TaskContext, args: CrashArgs) -> Result<(), TaskError> {
     let db = RUN_LOG
         .get()
         .ok_or_else(|| TaskError::retry("not in a crash-test worker process".to_owned()))?;
-    runs::record_start(db, &ctx).await;
-    tokio::time::sleep(Duration::from_millis(args.ms)).await;
+    let started = runs::now_us();
+    note_start(&ctx, started);
+    runs::record_start(db, &ctx, started).await;
+    work(args.ms).await;
     runs::record_end(db, &ctx, runs::now_us()).await;
+    if args.snooze_forever && ctx.attempt() == 1 {
+        return Err(TaskError::snooze(Duration::MAX));
+    }
     Ok(())
+}
+
+/// `ms` of work that advances only while the process runs, like work on the CPU: in steps of
+/// 50 ms, so that a process stopped (SIGSTOP) in the middle has the rest still to do when it
+/// resumes, instead of finding its one timer long expired.
+async fn work(ms: u64) {
+    const STEP: u64 = 50;
+    let mut left = ms;
+    while left > 0 {
+        let step = left.min(STEP);
+        tokio::time::sleep(Duration::from_millis(step)).await;
+        left -= step;
+    }
+}
+
+/// Notes a start in this child's file of starts, in one `write`, before the run log's insert:
+/// a process SIGKILLed just after its handler started leaves this line even when the insert
+/// never reached the database.
+fn note_start(ctx: &TaskContext, started_us: i64) {
+    let Some(file) = STARTS.get() else {
+        return;
+    };
+    let line = runs::start_line(ctx, started_us);
+    let mut file = file
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Err(error) = file.write_all(line.as_bytes()) {
+        eprintln!("worker: cannot note a start: {error}");
+    }
+}
+
+fn open_starts(dir: &Path) {
+    let path = dir.join(format!("starts-{}.log", std::process::id()));
+    match File::options().create(true).append(true).open(&path) {
+        Ok(file) => {
+            let _ = STARTS.set(Mutex::new(file));
+        }
+        Err(error) => eprintln!("worker: {}: {error}", path.display()),
+    }
 }
 
 /// Runs a worker until SIGTERM, when started by a crash test; otherwise returns at once.
@@ -96,7 +161,11 @@ pub async fn run() {
         }
     };
     let _ = RUN_LOG.set(db.clone());
+    if let Some(dir) = std::env::var_os(STARTS_DIR) {
+        open_starts(Path::new(&dir));
+    }
     tranq::Worker::builder(tranq::sea_orm::Store::new(db))
+        .worker_id(worker_id(std::process::id()))
         .queue("crash", settings.concurrency)
         .lease(settings.lease)
         .grace_period(settings.grace)

@@ -88,7 +88,13 @@ impl<D: Database> Fixture<D> {
         let txn = self.db.begin().await.expect("begin");
         let ids = CrashJob::options()
             .priority(priority)
-            .enqueue_many_in(&txn, ms.iter().map(|&ms| child::CrashArgs { ms }))
+            .enqueue_many_in(
+                &txn,
+                ms.iter().map(|&ms| child::CrashArgs {
+                    ms,
+                    snooze_forever: false,
+                }),
+            )
             .await
             .expect("enqueue");
         if commit {
@@ -104,7 +110,13 @@ impl<D: Database> Fixture<D> {
         let txn = self.db.begin().await.expect("begin");
         let ids = CrashJob::options()
             .max_attempts(1)
-            .enqueue_many_in(&txn, ms.iter().map(|&ms| child::CrashArgs { ms }))
+            .enqueue_many_in(
+                &txn,
+                ms.iter().map(|&ms| child::CrashArgs {
+                    ms,
+                    snooze_forever: false,
+                }),
+            )
             .await
             .expect("enqueue");
         txn.commit().await.expect("commit");
