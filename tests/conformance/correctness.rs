@@ -138,27 +138,32 @@ pub async fn a_job_claimed_but_never_started_keeps_its_attempt<H: Harness>() {
     h.cleanup().await;
 }
 
-/// A job whose start is never recorded (its handler crashes the process at once, before the
-/// start is stored) is given its attempt back at most twice in a row: attempts stay bounded.
-pub async fn a_job_that_never_records_its_start_is_given_back_at_most_twice<H: Harness>() {
-    let h: H = setup("give_backs").await;
+/// A job given back (its worker died before its start was recorded) keeps its place in the
+/// queue and keeps being given back while it never starts: it is never counted, let alone
+/// discarded, without running. Its next claims say so, and their handlers run only once their
+/// start is recorded, so a job that crashes its worker at once still uses up its attempts.
+pub async fn a_job_given_back_keeps_its_place_and_waits_for_its_start_next_time<H: Harness>() {
+    let h: H = setup("given_back").await;
     let id = h
         .commit(vec![
             job::<Note, H>().max_attempts(1).build(&key("x")).unwrap(),
         ])
         .await[0];
+    let run_at = h.job(id).await.run_at_us;
     for round in 1..=3 {
-        assert_eq!(claim(&h, "dies", Duration::from_millis(1)).await.len(), 1);
+        let claimed = claim(&h, "dies", Duration::from_millis(1)).await;
+        assert_eq!(claimed.len(), 1);
+        assert_eq!(
+            claimed[0].wait_for_start,
+            round > 1,
+            "round {round}: only a job given back before waits for its start"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
         assert_eq!(h.store().job_rescue_expired(10).await.unwrap(), vec![id]);
         let job = h.job(id).await;
-        if round < 3 {
-            assert_eq!(job.state, JobState::Retryable, "round {round}: {job:?}");
-            assert_eq!(job.attempt, 0, "round {round}: given back");
-        } else {
-            assert_eq!(job.state, JobState::Discarded, "round {round}: {job:?}");
-            assert_eq!(job.attempt, 1, "the third counts");
-        }
+        assert_eq!(job.state, JobState::Retryable, "round {round}: {job:?}");
+        assert_eq!(job.attempt, 0, "round {round}: given back");
+        assert_eq!(job.run_at_us, run_at, "round {round}: it keeps its place");
     }
     h.cleanup().await;
 }

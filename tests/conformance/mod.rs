@@ -66,7 +66,7 @@ macro_rules! suite {
             correctness::a_handler_whose_lease_was_lost_is_told,
             correctness::a_job_claimed_but_never_started_keeps_its_attempt,
             correctness::a_started_attempt_counts_when_its_worker_dies,
-            correctness::a_job_that_never_records_its_start_is_given_back_at_most_twice,
+            correctness::a_job_given_back_keeps_its_place_and_waits_for_its_start_next_time,
             correctness::a_snooze_longer_than_the_database_can_store_is_clamped,
             correctness::an_outcome_the_database_refuses_does_not_stall_the_worker,
             correctness::a_claim_lost_in_a_database_crash_does_not_reuse_its_token,

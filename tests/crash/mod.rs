@@ -354,7 +354,7 @@ pub async fn sigkill_mid_job<D: Database>() {
             .count();
         assert_eq!(job.attempt as usize, counted + 1, "job {id}: {job:?}");
         // A run whose start was not yet stored when its process was killed is given back: it
-        // ran, uncounted (at most twice in a row).
+        // ran, uncounted (once: the next claim waits for its start to be recorded).
         let given_back = job.errors.len() - counted;
         let mine: Vec<&Run> = runs.iter().filter(|r| r.job_id == id.0).collect();
         assert!(

@@ -98,6 +98,11 @@ pub struct ClaimedJob {
     pub lease_token: i64,
     /// Priority (lower runs first); claims come back sorted by it.
     pub priority: i16,
+    /// The job was given back before (a worker died holding it, its start not recorded): its
+    /// handler waits until this start is recorded, so that it counts if the worker dies again.
+    pub wait_for_start: bool,
+    /// When the claim was sent: the lease runs from no earlier than this.
+    pub(crate) claimed_at: std::time::Instant,
 }
 
 impl ClaimedJob {

@@ -83,7 +83,8 @@ SET j.state = 'running',
 -- name: job_claim_fetch
 SELECT j.id, j.task, j.queue, j.args, CAST(j.attempt AS SIGNED) AS attempt,
        CAST(j.max_attempts AS SIGNED) AS max_attempts, j.lease_token,
-       CAST(j.priority AS SIGNED) AS priority
+       CAST(j.priority AS SIGNED) AS priority,
+       CAST(JSON_LENGTH(j.errors) >= j.attempt AS SIGNED) AS given_back
 FROM JSON_TABLE($8, '$[*]' COLUMNS (id BIGINT PATH '$')) AS c
 JOIN tranq_jobs AS j ON j.id = c.id
 
@@ -158,28 +159,28 @@ FOR UPDATE SKIP LOCKED
 
 -- name: job_rescue_expired
 -- $2 the ids locked by job_rescue_expired_select. An attempt whose start was never recorded
--- (claimed ahead, then the worker died) is given back and the job is runnable at once, at most
--- twice in a row (the errors beyond one per counted attempt are the earlier give-backs); one
--- that started counts: retried after 2^(attempt-1) s (at most an hour), or discarded when
+-- (claimed ahead, then the worker died) is given back and the job keeps its place (its next
+-- claim's handler waits until its start is recorded; see job_claim's `given_back`); one that
+-- started counts: retried after 2^(attempt-1) s (at most an hour), or discarded when
 -- attempts are used up. Every assignment reads the row as it was (SIMULTANEOUS_ASSIGNMENT, for
 -- this statement only: MariaDB otherwise lets an assignment see the ones before it).
 SET STATEMENT sql_mode = CONCAT(@@sql_mode, ',SIMULTANEOUS_ASSIGNMENT') FOR
 UPDATE JSON_TABLE($2, '$[*]' COLUMNS (id BIGINT PATH '$')) AS l
 STRAIGHT_JOIN tranq_jobs AS j ON j.id = l.id
-SET j.finished_at = CASE WHEN NOT (j.attempted_at IS NULL AND JSON_LENGTH(j.errors) <= j.attempt) AND j.attempt >= j.max_attempts
+SET j.finished_at = CASE WHEN NOT (j.attempted_at IS NULL) AND j.attempt >= j.max_attempts
                          THEN UTC_TIMESTAMP(6) END,
-    j.run_at = CASE WHEN j.attempted_at IS NULL AND JSON_LENGTH(j.errors) <= j.attempt THEN UTC_TIMESTAMP(6)
+    j.run_at = CASE WHEN j.attempted_at IS NULL THEN j.run_at
                     ELSE TIMESTAMPADD(SECOND, LEAST(1 << LEAST(GREATEST(j.attempt - 1, 0), 12), 3600),
                                       UTC_TIMESTAMP(6)) END,
-    j.state = CASE WHEN NOT (j.attempted_at IS NULL AND JSON_LENGTH(j.errors) <= j.attempt) AND j.attempt >= j.max_attempts THEN 'discarded'
+    j.state = CASE WHEN NOT (j.attempted_at IS NULL) AND j.attempt >= j.max_attempts THEN 'discarded'
                    ELSE 'retryable' END,
     j.errors = JSON_ARRAY_APPEND(j.errors, '$', JSON_OBJECT(
         'attempt', j.attempt,
         'at', DATE_FORMAT(UTC_TIMESTAMP(6), '%Y-%m-%dT%H:%i:%s.%fZ'),
-        'message', CASE WHEN j.attempted_at IS NULL AND JSON_LENGTH(j.errors) <= j.attempt THEN 'lease expired before the attempt started (its worker stopped with the job claimed ahead); the attempt is given back'
+        'message', CASE WHEN j.attempted_at IS NULL THEN 'lease expired before the attempt started (its worker stopped with the job claimed ahead); the attempt is given back'
                         WHEN j.lease_expires_at IS NULL THEN 'lease expired: the job was running without a lease expiry (a row edited by hand?)'
                         ELSE 'lease expired: the worker running this attempt stopped (crash or lost connection)' END)),
-    j.attempt = CASE WHEN j.attempted_at IS NULL AND JSON_LENGTH(j.errors) <= j.attempt THEN GREATEST(j.attempt - 1, 0) ELSE j.attempt END,
+    j.attempt = CASE WHEN j.attempted_at IS NULL THEN GREATEST(j.attempt - 1, 0) ELSE j.attempt END,
     j.lease_owner = NULL, j.lease_expires_at = NULL
 
 -- name: job_unknown_tasks

@@ -42,7 +42,8 @@ SET state = 'running',
 FROM picked
 WHERE j.id = picked.id
 RETURNING j.id, j.task, j.queue, j.args::text AS args, j.attempt::bigint AS attempt,
-          j.max_attempts::bigint AS max_attempts, j.lease_token, j.priority::bigint AS priority
+          j.max_attempts::bigint AS max_attempts, j.lease_token, j.priority::bigint AS priority,
+          (jsonb_array_length(j.errors) >= j.attempt)::int::bigint AS given_back
 
 -- name: job_claim_relaxed
 -- job_claim for a store built with `relaxed_commit(true)`: the claim commits without waiting for
@@ -70,7 +71,8 @@ SET state = 'running',
 FROM picked
 WHERE j.id = picked.id
 RETURNING j.id, j.task, j.queue, j.args::text AS args, j.attempt::bigint AS attempt,
-          j.max_attempts::bigint AS max_attempts, j.lease_token, j.priority::bigint AS priority
+          j.max_attempts::bigint AS max_attempts, j.lease_token, j.priority::bigint AS priority,
+          (jsonb_array_length(j.errors) >= j.attempt)::int::bigint AS given_back
 
 -- name: job_complete_many
 -- $1: [{"id", "token", "result"}]. Only the claim holding the current token may complete.
@@ -236,14 +238,14 @@ WHERE j.id = ANY (ARRAY(SELECT id FROM locked))
 
 -- name: job_rescue_expired
 -- Jobs whose worker stopped heartbeating. An attempt whose start was never recorded (claimed
--- ahead into a prefetch buffer, then the worker died) is given back and the job is runnable at
--- once, at most twice in a row (`given_back`: the errors beyond one per counted attempt are the
--- earlier give-backs), so that a job that crashes its worker before its start is recorded still
--- uses up its attempts. Otherwise the attempt counts: the job is retried after 2^(attempt-1) s
--- (at most an hour), or discarded when attempts are used up. A running row without a lease
+-- ahead into a prefetch buffer, then the worker died) is given back, and the job keeps its place
+-- in the queue (`run_at` unchanged). Its next claim says so (`given_back` in job_claim), and that
+-- attempt's handler waits until its start is recorded, so a job that crashes its worker the
+-- moment it starts still uses up its attempts. Otherwise the attempt counts: the job is retried
+-- after 2^(attempt-1) s (at most an hour), or discarded when attempts are used up. A running row without a lease
 -- expiry (impossible unless edited by hand) counts as expired.
 WITH expired AS MATERIALIZED (
-    SELECT id, attempted_at IS NULL AND jsonb_array_length(errors) <= attempt AS given_back
+    SELECT id, attempted_at IS NULL AS given_back
     FROM tranq_jobs
     WHERE state = 'running' AND (lease_expires_at < now() OR lease_expires_at IS NULL)
     ORDER BY lease_expires_at
@@ -254,7 +256,7 @@ UPDATE tranq_jobs j
 SET state = CASE WHEN NOT e.given_back AND j.attempt >= j.max_attempts THEN 'discarded'
                  ELSE 'retryable' END,
     finished_at = CASE WHEN NOT e.given_back AND j.attempt >= j.max_attempts THEN now() END,
-    run_at = CASE WHEN e.given_back THEN now()
+    run_at = CASE WHEN e.given_back THEN j.run_at
                   ELSE now() + LEAST(1::bigint << LEAST(GREATEST(j.attempt - 1, 0), 12), 3600)
                                 * interval '1 second' END,
     errors = j.errors || jsonb_build_array(jsonb_build_object(

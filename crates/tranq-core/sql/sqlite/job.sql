@@ -37,7 +37,10 @@ WHERE id IN (
     LIMIT $3
 )
 RETURNING id, task, queue, args, attempt, CAST(max_attempts AS INTEGER) AS max_attempts,
-          lease_token, CAST(priority AS INTEGER) AS priority
+          lease_token, CAST(priority AS INTEGER) AS priority,
+          CAST(json_array_length(CASE WHEN json_valid(errors) = 0 THEN '[]'
+                                      WHEN json_type(errors) <> 'array' THEN '[]'
+                                      ELSE errors END) >= attempt AS INTEGER) AS given_back
 
 -- name: job_complete_many
 -- The batch is unpacked once into a materialised table (SQLite indexes it for the lookups);
@@ -106,27 +109,27 @@ WHERE state = 'running'
 
 -- name: job_rescue_expired
 -- An attempt whose start was never recorded (claimed ahead, then the worker died) is given back
--- and the job is runnable at once, at most twice in a row (the errors beyond one per counted
--- attempt are the earlier give-backs); one that started counts: retried after 2^(attempt-1) s
+-- and the job keeps its place (its next claim's handler waits until its start is recorded; see
+-- job_claim's `given_back`); one that started counts: retried after 2^(attempt-1) s
 -- (at most an hour), or discarded when attempts are used up. A running row without a lease
 -- expiry (impossible unless edited by hand) counts as expired, and an errors column edited into
 -- something other than a JSON array is started afresh. SQLite evaluates every assignment on
 -- the row as it was.
 UPDATE tranq_jobs
-SET state = CASE WHEN NOT (attempted_at IS NULL AND json_array_length(CASE WHEN json_valid(errors) = 0 THEN '[]' WHEN json_type(errors) <> 'array' THEN '[]' ELSE errors END) <= attempt) AND attempt >= max_attempts THEN 'discarded'
+SET state = CASE WHEN NOT (attempted_at IS NULL) AND attempt >= max_attempts THEN 'discarded'
                  ELSE 'retryable' END,
-    finished_at = CASE WHEN NOT (attempted_at IS NULL AND json_array_length(CASE WHEN json_valid(errors) = 0 THEN '[]' WHEN json_type(errors) <> 'array' THEN '[]' ELSE errors END) <= attempt) AND attempt >= max_attempts
+    finished_at = CASE WHEN NOT (attempted_at IS NULL) AND attempt >= max_attempts
                        THEN CAST(unixepoch('subsec') * 1000000 AS INTEGER) END,
-    run_at = CAST(unixepoch('subsec') * 1000000 AS INTEGER)
-             + CASE WHEN attempted_at IS NULL AND json_array_length(CASE WHEN json_valid(errors) = 0 THEN '[]' WHEN json_type(errors) <> 'array' THEN '[]' ELSE errors END) <= attempt THEN 0
-                    ELSE min(1 << min(max(attempt - 1, 0), 12), 3600) * 1000000 END,
+    run_at = CASE WHEN attempted_at IS NULL THEN run_at
+                  ELSE CAST(unixepoch('subsec') * 1000000 AS INTEGER)
+                       + min(1 << min(max(attempt - 1, 0), 12), 3600) * 1000000 END,
     errors = json_insert(CASE WHEN json_valid(errors) = 0 THEN '[]' WHEN json_type(errors) <> 'array' THEN '[]' ELSE errors END,
         '$[#]', json_object(
         'attempt', attempt, 'at', strftime('%Y-%m-%dT%H:%M:%fZ', 'now'),
-        'message', CASE WHEN attempted_at IS NULL AND json_array_length(CASE WHEN json_valid(errors) = 0 THEN '[]' WHEN json_type(errors) <> 'array' THEN '[]' ELSE errors END) <= attempt THEN 'lease expired before the attempt started (its worker stopped with the job claimed ahead); the attempt is given back'
+        'message', CASE WHEN attempted_at IS NULL THEN 'lease expired before the attempt started (its worker stopped with the job claimed ahead); the attempt is given back'
                         WHEN lease_expires_at IS NULL THEN 'lease expired: the job was running without a lease expiry (a row edited by hand?)'
                         ELSE 'lease expired: the worker running this attempt stopped (crash or lost connection)' END)),
-    attempt = CASE WHEN attempted_at IS NULL AND json_array_length(CASE WHEN json_valid(errors) = 0 THEN '[]' WHEN json_type(errors) <> 'array' THEN '[]' ELSE errors END) <= attempt THEN max(attempt - 1, 0) ELSE attempt END,
+    attempt = CASE WHEN attempted_at IS NULL THEN max(attempt - 1, 0) ELSE attempt END,
     lease_owner = NULL, lease_expires_at = NULL
 WHERE id IN (
     SELECT id FROM tranq_jobs

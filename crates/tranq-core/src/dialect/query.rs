@@ -71,6 +71,7 @@ impl RowShape {
                 ("max_attempts", Int),
                 ("lease_token", Int),
                 ("priority", Int),
+                ("given_back", Int),
             ],
             RowShape::TaskCount => &[("task", Text), ("count", Int)],
             RowShape::Job => &[

@@ -1,6 +1,6 @@
 //! [`Store`] over any [`Backend`]: the SQL comes from the dialect, the backend only runs it.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 
@@ -238,7 +238,7 @@ fn small(row: &Row, i: usize) -> Result<u32> {
     u32::try_from(row.int(i)?).map_err(|e| Error::Corrupt(format!("column {i}: {e}")))
 }
 
-fn claimed(row: &Row) -> Result<ClaimedJob> {
+fn claimed(row: &Row, asked: Instant) -> Result<ClaimedJob> {
     let job = ClaimedJob {
         id: JobId(row.int(0)?),
         task: row.text(1)?.to_owned(),
@@ -248,6 +248,8 @@ fn claimed(row: &Row) -> Result<ClaimedJob> {
         max_attempts: small(row, 5)?,
         lease_token: row.int(6)?,
         priority: i16::try_from(row.int(7)?).map_err(|e| Error::Corrupt(e.to_string()))?,
+        wait_for_start: row.int(8)? != 0,
+        claimed_at: asked,
     };
     // A claim counts an attempt and the schema allows at least one: anything else was made by
     // hand.
@@ -337,6 +339,7 @@ impl<B: Backend> Store for SqlStore<B> {
         if dialect.has("job_claim_candidates") {
             params.push(Value::Int(claim_candidates(p.limit)));
         }
+        let asked = Instant::now();
         let rows = self
             .update_returning(
                 self.variant("job_claim", "job_claim_relaxed"),
@@ -346,7 +349,7 @@ impl<B: Backend> Store for SqlStore<B> {
             .await?;
         let mut jobs = Vec::with_capacity(rows.len());
         for row in &rows {
-            match claimed(row) {
+            match claimed(row, asked) {
                 Ok(job) => jobs.push(job),
                 Err(error) => self.set_aside(row, &error).await,
             }

@@ -175,6 +175,7 @@ impl WorkerBuilder {
                 tracker: TaskTracker::new(),
                 listening: AtomicBool::new(false),
                 deadlock_retries: AtomicU64::new(0),
+                leases_renewed_at: Mutex::new(None),
             }),
         })
     }

@@ -4,11 +4,12 @@
 //!
 //! A start is recorded so that the attempt counts if its worker dies (a claim counts the attempt
 //! but leaves it unstarted: jobs claimed ahead into a prefetch buffer get their attempt back
-//! when the worker dies before running them). The handler does not wait for it: a start still
-//! unrecorded when the process died is given back too, at most twice in a row per job
-//! (`job_rescue_expired`), so a job that crashes its process at once still uses up its
-//! attempts. A flush stores its starts before its outcomes, so a job's start and outcome never
-//! wait on each other's row lock.
+//! when the worker dies before running them). The handler does not wait for it, unless the job
+//! was given back before (`ClaimedJob::wait_for_start`): a start still unrecorded when the
+//! process died is given back too, once, and from then on the job's handler runs only after its
+//! start is stored, so a job that crashes its process at once still uses up its attempts. A flush
+//! stores its starts before its outcomes, so a job's start and outcome never wait on each
+//! other's row lock.
 //!
 //! A write that fails for a reason that passes (the database is unreachable, or lost a
 //! deadlock) is retried until it is stored or fenced, so an outcome is never dropped while the
@@ -22,6 +23,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
+use tokio::sync::oneshot;
 use tokio::task::{JoinHandle, JoinSet};
 
 use super::fetcher::error_backoff;
@@ -43,8 +45,12 @@ pub(crate) enum Report {
         params: FailParams,
         fallback: Fallback,
     },
-    /// An attempt's handler is starting.
-    Started(Lease),
+    /// An attempt's handler is starting; `stored`, when given, is answered once the start is
+    /// recorded (or could not be), and the handler waits for it.
+    Started {
+        lease: Lease,
+        stored: Option<oneshot::Sender<()>>,
+    },
 }
 
 /// What is stored instead when the database refuses an attempt's outcome for good: the attempt
@@ -118,6 +124,8 @@ async fn run(shared: Arc<Shared>, mut rx: UnboundedReceiver<Report>) {
 #[derive(Default)]
 struct Batch {
     started: Vec<Lease>,
+    /// Handlers waiting for their start to be recorded.
+    waiting: Vec<oneshot::Sender<()>>,
     completions: Vec<(Completion, Fallback)>,
     failures: Vec<(FailParams, Fallback)>,
     result_bytes: usize,
@@ -143,11 +151,14 @@ impl Batch {
                 self.result_bytes += result_bytes;
             }
             Report::Fail { params, fallback } => self.failures.push((params, fallback)),
-            Report::Started(lease) => self.started.push(lease),
+            Report::Started { lease, stored } => {
+                self.started.push(lease);
+                self.waiting.extend(stored);
+            }
         }
     }
 
-    async fn flush(self, shared: &Shared) {
+    async fn flush(mut self, shared: &Shared) {
         if !self.started.is_empty() {
             let leases = &self.started;
             if let Written::Refused(error) = write(shared, "record starts", || {
@@ -157,6 +168,9 @@ impl Batch {
             {
                 tracing::error!(%error, count = leases.len(), "tranq: the database refused to record that attempts started; if their worker dies, they are given back");
             }
+        }
+        for stored in self.waiting.drain(..) {
+            let _ = stored.send(());
         }
         let mut unstored = Vec::new();
         if !self.completions.is_empty() {

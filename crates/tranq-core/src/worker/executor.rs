@@ -32,7 +32,7 @@ pub(crate) fn start_next(
     // The lock is held from taking the job to recording it as in flight, so that shutdown sees
     // every claimed job either in a buffer or in flight, never in neither.
     let mut in_flight = shared.in_flight();
-    let Some(job) = queue.pop_buffered() else {
+    let Some(job) = shared.pop_runnable(queue) else {
         return false;
     };
     let abort_cell = Arc::new(OnceLock::new());
@@ -70,8 +70,21 @@ async fn run(
             job.queue = %job.queue,
             job.attempt = job.attempt,
         );
-        // Recorded with the next outcomes the completer stores (see completer.rs).
-        let _ = reports.send(Report::Started(job.lease()));
+        // Recorded with the next outcomes the completer stores (see completer.rs); a job given
+        // back before waits for it.
+        let (stored, recorded) = if job.wait_for_start {
+            let (tx, rx) = tokio::sync::oneshot::channel();
+            (Some(tx), Some(rx))
+        } else {
+            (None, None)
+        };
+        let sent = reports.send(Report::Started {
+            lease: job.lease(),
+            stored,
+        });
+        if let (Ok(()), Some(recorded)) = (sent, recorded) {
+            let _ = recorded.await;
+        }
         let report = run_one(&shared, &job, called_off).instrument(span).await;
         let next = {
             let mut in_flight = shared.in_flight();
@@ -83,7 +96,7 @@ async fn run(
             if shared.shutdown.is_cancelled() {
                 None
             } else {
-                let next = queue.pop_buffered();
+                let next = shared.pop_runnable(&queue);
                 match (next, abort.get()) {
                     (Some(next), Some(abort)) => {
                         let token = CancellationToken::new();

@@ -20,6 +20,7 @@ pub(crate) async fn run(shared: Arc<Shared>) {
         if leases.is_empty() {
             continue;
         }
+        let sent = std::time::Instant::now();
         match shared
             .store
             .job_heartbeat_many(&leases, shared.config.lease)
@@ -27,17 +28,23 @@ pub(crate) async fn run(shared: Arc<Shared>) {
         {
             Ok(held) if held.len() < leases.len() => {
                 // A job that finished meanwhile (its completion stored before this statement
-                // ran) is not lost: only attempts this worker still runs are called off.
+                // ran) is not lost: only attempts this worker still runs are called off, and
+                // claimed-ahead jobs it still holds are dropped.
                 for lease in lost(&leases, &held) {
                     if shared.call_off(lease) {
                         tracing::warn!(
                             job.id = lease.id.0,
                             "tranq: lease lost (the job was rescued); the attempt is called off and its outcome will be rejected"
                         );
+                    } else if shared.drop_buffered(lease) {
+                        tracing::warn!(
+                            job.id = lease.id.0,
+                            "tranq: lease of a job claimed ahead lost (the job was rescued); not run"
+                        );
                     }
                 }
             }
-            Ok(_) => {}
+            Ok(_) => shared.set_leases_renewed_at(sent),
             Err(error) => {
                 if error.is_deadlock() {
                     shared.count_deadlock(&error);

@@ -26,7 +26,7 @@ use std::collections::{HashMap, VecDeque};
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::sync::{Notify, Semaphore};
 use tokio::task::AbortHandle;
@@ -143,6 +143,8 @@ pub(crate) struct Shared {
     pub(crate) listening: AtomicBool,
     /// Batch writes the database gave up to break a deadlock, retried; counted for the logs.
     deadlock_retries: AtomicU64,
+    /// When the last heartbeat that renewed every held lease was sent.
+    leases_renewed_at: Mutex<Option<Instant>>,
 }
 
 impl Shared {
@@ -188,6 +190,51 @@ impl Shared {
     pub(crate) fn count_deadlock(&self, error: &crate::Error) {
         let total = self.deadlock_retries.fetch_add(1, Ordering::Relaxed) + 1;
         tracing::warn!(%error, deadlock_retries = total, "tranq: a write lost a deadlock; retrying");
+    }
+
+    /// The next buffered job of `queue` whose lease is surely still this worker's. A job whose
+    /// lease may have run out while it waited (the worker stalled: a blocked runtime, a
+    /// stopped process, heartbeats cut off) is dropped, not run: another worker may have
+    /// rescued and claimed it meanwhile. The rescuer gives it back, never started.
+    pub(crate) fn pop_runnable(&self, queue: &QueueSlots) -> Option<ClaimedJob> {
+        loop {
+            let job = queue.pop_buffered()?;
+            let renewed = self.leases_renewed_at();
+            let since = renewed.map_or(job.claimed_at, |at| at.max(job.claimed_at));
+            if since.elapsed() < self.config.lease {
+                return Some(job);
+            }
+            tracing::warn!(
+                job.id = job.id.0,
+                waited = ?job.claimed_at.elapsed(),
+                "tranq: a job claimed ahead waited past its lease (the worker stalled); not run, left to the rescuer"
+            );
+        }
+    }
+
+    /// When the last heartbeat that renewed every lease this worker held was sent.
+    pub(crate) fn leases_renewed_at(&self) -> Option<Instant> {
+        *self
+            .leases_renewed_at
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    pub(crate) fn set_leases_renewed_at(&self, at: Instant) {
+        *self
+            .leases_renewed_at
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(at);
+    }
+
+    /// Removes a claimed-ahead job whose lease was lost from the buffers; true when it was one.
+    pub(crate) fn drop_buffered(&self, lease: &Lease) -> bool {
+        self.queues.iter().any(|q| {
+            let mut buffer = q.buffer();
+            let before = buffer.len();
+            buffer.retain(|j| j.lease() != *lease);
+            buffer.len() < before
+        })
     }
 
     /// Tells the attempt holding `lease`, if it still runs here, that its lease was lost; true
