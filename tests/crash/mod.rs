@@ -146,6 +146,30 @@ impl<D: Database> Fixture<D> {
         runs::all(&self.db).await
     }
 
+    /// Starts one more worker, waits until `jobs` jobs are in one of `states` (an SQL list of
+    /// quoted names), then stops it with SIGTERM and checks that it exited cleanly.
+    pub async fn finish_with_last_worker(
+        &self,
+        name: &str,
+        settings: &Settings,
+        states: &str,
+        jobs: usize,
+        within: Duration,
+    ) {
+        let last = Worker::spawn(&self.url, name, settings);
+        let finished = format!("SELECT count(*) FROM tranq_jobs WHERE state IN ({states})");
+        self.wait(
+            &format!("{jobs} jobs are {states}"),
+            within,
+            &[&last],
+            || async { self.scalar(&finished).await == jobs as i64 },
+        )
+        .await;
+        last.terminate();
+        let status = last.exit(Duration::from_secs(15)).await;
+        assert!(status.success(), "the last worker exited with {status}");
+    }
+
     /// Waits until `check` holds, failing after `within` with the children's logs.
     pub async fn wait<F, Fut>(
         &self,
@@ -299,21 +323,14 @@ pub async fn sigkill_mid_job<D: Database>() {
         let pid = w.pid;
         kills.push((pid, w.kill()));
     }
-    let last = Worker::spawn(&f.url, "kill", &settings);
-    f.wait(
-        "every committed job completed",
+    f.finish_with_last_worker(
+        "kill",
+        &settings,
+        "'completed'",
+        committed.len(),
         Duration::from_secs(90),
-        &[&last],
-        || async {
-            f.scalar("SELECT count(*) FROM tranq_jobs WHERE state = 'completed'")
-                .await
-                == committed.len() as i64
-        },
     )
     .await;
-    last.terminate();
-    let status = last.exit(Duration::from_secs(15)).await;
-    assert!(status.success(), "the last worker exited with {status}");
 
     // Nothing lost, nothing of a rolled-back transaction exists or ran.
     assert_eq!(
@@ -408,20 +425,14 @@ pub async fn sigkill_claimed_ahead<D: Database>() {
     )
     .await;
     let kills = vec![(w.pid, w.kill())];
-    let last = Worker::spawn(&f.url, "ahead", &settings);
-    f.wait(
-        "every job is finished",
+    f.finish_with_last_worker(
+        "ahead",
+        &settings,
+        "'completed', 'discarded'",
+        ids.len(),
         Duration::from_secs(60),
-        &[&last],
-        || async {
-            f.scalar("SELECT count(*) FROM tranq_jobs WHERE state IN ('completed', 'discarded')")
-                .await
-                == ids.len() as i64
-        },
     )
     .await;
-    last.terminate();
-    assert!(last.exit(Duration::from_secs(15)).await.success());
 
     let runs = f.runs().await;
     let check = runs::check(&runs, &kills, &[], &ids);

@@ -261,7 +261,6 @@ fn redact_query_password(path: &str) -> String {
 /// r2d2, bb8) say that a connection failed, the server is busy or stopping, or a lock race was
 /// lost: all worth trying again.
 const TRANSIENT_WORDS: &[&str] = &[
-    "connection",
     "connect",
     "broken pipe",
     "timed out",

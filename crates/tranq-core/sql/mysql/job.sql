@@ -1,7 +1,8 @@
 -- MariaDB 10.6+ / MySQL 8: times are UTC DATETIME(6). MySQL has no UPDATE ... RETURNING, so an
--- update that reports its rows is three queries in one short transaction, run by the store:
--- `<name>_select` locks the ids (same parameters), `<name>` updates them (the ids arrive as one
--- more parameter, a JSON array), and `<name>_fetch` (when the rows are wanted) reads them back.
+-- update that reports its rows is several queries in one short transaction, run by the store:
+-- `<name>_candidates` where there is one (a plain read whose ids arrive as one more parameter),
+-- `<name>_select` locks the ids, `<name>` updates them (the locked ids arrive as one more
+-- parameter, a JSON array), and `<name>_fetch` (when the rows are wanted) reads them back.
 -- Rows are always reached from a JSON_TABLE of ids through the primary key, the JSON_TABLE first
 -- (STRAIGHT_JOIN): an `id IN (subquery)` in an UPDATE is not turned into a join, and a join the
 -- optimizer may order either way scans the table when it is small or the statement prepared;

@@ -213,19 +213,23 @@ fn millis(d: Duration) -> Value {
     Value::Int(i64::try_from(crate::delay::clamp(d).as_millis()).unwrap_or(i64::MAX))
 }
 
-/// Leases in id order: every batch write locks its rows in one order, so two batches over the
-/// same rows (a heartbeat and a completion) cannot deadlock each other.
-fn sorted_leases(leases: &[Lease]) -> Result<Value> {
-    let mut sorted = leases.to_vec();
-    sorted.sort_unstable_by_key(|l| (l.id, l.token));
+/// A batch as one JSON parameter, in id order: every batch write locks its rows in one order,
+/// so two batches over the same rows (a heartbeat and a completion) cannot deadlock each other.
+fn sorted_batch<T: serde::Serialize>(
+    items: &[T],
+    key: impl Fn(&T) -> (JobId, i64),
+) -> Result<Value> {
+    let mut sorted: Vec<&T> = items.iter().collect();
+    sorted.sort_unstable_by_key(|item| key(item));
     json_param(&sorted)
 }
 
-/// Completions in id order (see [`sorted_leases`]).
+fn sorted_leases(leases: &[Lease]) -> Result<Value> {
+    sorted_batch(leases, |l| (l.id, l.token))
+}
+
 fn sorted_completions(done: &[Completion]) -> Result<Value> {
-    let mut sorted: Vec<&Completion> = done.iter().collect();
-    sorted.sort_unstable_by_key(|c| (c.id, c.token));
-    json_param(&sorted)
+    sorted_batch(done, |c| (c.id, c.token))
 }
 
 /// How many candidates a claim of `limit` jobs reads before locking (`job_claim_candidates`):

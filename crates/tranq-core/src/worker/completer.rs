@@ -249,19 +249,12 @@ async fn store_fallback(shared: &Shared, fallback: &Fallback, refusal: &Error, o
 /// Outcomes that could not be stored before the worker stopped go back at once (best effort:
 /// the database may be the reason they could not be stored).
 async fn release_unstored(shared: &Shared, leases: &[Lease]) {
-    if leases.is_empty() {
-        return;
-    }
-    match shared.store.job_release_many(leases).await {
-        Ok(released) => {
-            tracing::warn!(
-                count = released.len(),
-                "tranq: outcomes not stored before shutdown; their jobs were released and run again"
-            )
-        }
-        Err(error) => {
-            tracing::error!(%error, count = leases.len(), "tranq: outcomes not stored before shutdown; their jobs run again when their lease expires")
-        }
+    if !leases.is_empty() {
+        tracing::warn!(
+            count = leases.len(),
+            "tranq: outcomes not stored before shutdown; their jobs are released and run again"
+        );
+        super::shutdown::release(shared, leases).await;
     }
 }
 
@@ -288,9 +281,7 @@ where
             Err(error) if !error.is_transient() => return Written::Refused(error),
             Err(error) => {
                 failures += 1;
-                if error.is_deadlock() {
-                    shared.count_deadlock(&error);
-                }
+                shared.count_if_deadlock(&error);
                 let wait = error_backoff(failures);
                 tracing::warn!(%error, retry_in = ?wait, "tranq: could not {what}");
                 tokio::select! {

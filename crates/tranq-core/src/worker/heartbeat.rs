@@ -46,9 +46,7 @@ pub(crate) async fn run(shared: Arc<Shared>) {
             }
             Ok(_) => shared.set_leases_renewed_at(sent),
             Err(error) => {
-                if error.is_deadlock() {
-                    shared.count_deadlock(&error);
-                }
+                shared.count_if_deadlock(&error);
                 tracing::warn!(%error, "tranq: heartbeat failed; retrying next tick");
             }
         }

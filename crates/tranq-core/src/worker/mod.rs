@@ -187,7 +187,10 @@ impl Shared {
 
     /// Counts a write that lost a deadlock and will be retried, and says so in the logs with
     /// the running total (sorted batches make this rare; a growing count is worth a look).
-    pub(crate) fn count_deadlock(&self, error: &crate::Error) {
+    pub(crate) fn count_if_deadlock(&self, error: &crate::Error) {
+        if !error.is_deadlock() {
+            return;
+        }
         let total = self.deadlock_retries.fetch_add(1, Ordering::Relaxed) + 1;
         tracing::warn!(%error, deadlock_retries = total, "tranq: a write lost a deadlock; retrying");
     }

@@ -68,7 +68,12 @@ pub(crate) async fn run(
 /// Time the completer always gets after the last job ended, even past the grace period.
 const MIN_TIME_TO_STORE: Duration = Duration::from_secs(1);
 
-async fn release(shared: &Shared, leases: &[Lease]) {
+/// Puts unfinished jobs back at once (their attempt given back), trying a few times; what cannot
+/// be released runs again when its lease expires.
+pub(crate) async fn release(shared: &Shared, leases: &[Lease]) {
+    if leases.is_empty() {
+        return;
+    }
     for attempt in 1..=5u32 {
         match shared.store.job_release_many(leases).await {
             Ok(released) => {
