@@ -13,14 +13,13 @@
 //! A task, a job enqueued in the same transaction as an order, and a worker that runs it (SQLite
 //! here, so it runs anywhere; the code is the same on PostgreSQL and MariaDB):
 //!
-//! ```
+//! ```standalone_crate
 //! # #[cfg(all(feature = "macros", feature = "sea-orm", feature = "sqlite"))]
 //! # tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap().block_on(async {
 //! use std::time::Duration;
 //!
 //! use sea_orm::{ConnectionTrait, TransactionTrait};
 //! use serde::{Deserialize, Serialize};
-//! use tranq::sea_orm::Enqueue as _;
 //! use tranq::{JobState, TaskContext, TaskError, Worker};
 //!
 //! #[derive(Serialize, Deserialize)]
@@ -97,12 +96,13 @@
 pub use tranq_core::{
     AttemptError, Backoff, DEFAULT_GRACE_PERIOD, DEFAULT_LEASE, DEFAULT_MAX_ATTEMPTS,
     DEFAULT_MAX_PAYLOAD_BYTES, DEFAULT_POLL_INTERVAL, DEFAULT_QUEUE, DEFAULT_RETENTION, Dialect,
-    Error, JobBuilder, JobId, JobInfo, JobState, MAX_DELAY, MAX_ERROR_MESSAGE_BYTES,
-    MAX_RESULT_BYTES, Migration, Registration, Registry, Result, Task, TaskContext, TaskError,
-    TaskErrorKind, TaskOptions, TaskResult, Worker, WorkerBuilder, WorkerConfig, migrations,
+    Enqueue, Error, Executor, JobBuilder, JobFilter, JobId, JobInfo, JobState, MAX_DELAY,
+    MAX_ERROR_MESSAGE_BYTES, MAX_RESULT_BYTES, Migration, Registration, Registry, Result,
+    ShutdownSignal, State, StateType, Task, TaskContext, TaskError, TaskErrorKind, TaskOptions,
+    TaskResult, Worker, WorkerBuilder, WorkerConfig, migrations, shutdown_signal,
 };
 
-/// Marks an async fn as a task; see the crate docs.
+/// Marks an async fn as a task.
 #[cfg(feature = "macros")]
 #[cfg_attr(docsrs, doc(cfg(feature = "macros")))]
 pub use tranq_macros::task;
@@ -119,54 +119,287 @@ pub mod internal {
     pub use tranq_core::{
         Backend, ClaimParams, ClaimedJob, ColumnType, Completion, DEFAULT_COMPLETION_BATCH,
         DEFAULT_LEADER_TTL, DEFAULT_MAX_PREFETCH, DEFAULT_POLL_INTERVAL_WITHOUT_NOTIFY,
-        DEFAULT_PRUNE_INTERVAL, DEFAULT_RESCUE_INTERVAL, EnqueueVia, FailParams, InsertAnswer,
-        InsertIds, InsertStep, LastIdInsert, LeaderParams, Lease, MAX_QUEUE_NAME_LEN, NewJob,
-        Notifications, PRUNE_BATCH, PruneParams, Query, RESCUE_BATCH, Row, RowShape, SqlStore,
-        Store, Transaction, UNKNOWN_TASK_REPORT_INTERVAL, Value, insert_query, inserted_ids,
-        redact_url, validate_queue,
+        DEFAULT_PRUNE_INTERVAL, DEFAULT_RESCUE_INTERVAL, FailParams, InsertAnswer, InsertIds,
+        InsertStep, LastIdInsert, LeaderParams, Lease, MAX_QUEUE_NAME_LEN, NewJob, Notifications,
+        PRUNE_BATCH, PruneParams, Query, RESCUE_BATCH, Row, RowShape, SqlStore, Store, Transaction,
+        UNKNOWN_TASK_REPORT_INTERVAL, Value, insert_query, inserted_ids, redact_url,
+        validate_queue,
     };
+
+    /// The SeaORM adapter's insert over any connection type.
+    #[cfg(feature = "sea-orm")]
+    pub mod sea_orm {
+        pub use tranq_sea_orm::insert_jobs;
+    }
+
+    /// The Diesel adapter's insert and connection trait, for generic code in tests.
+    #[cfg(feature = "diesel")]
+    pub mod diesel {
+        pub use tranq_diesel::{TranqConnection, insert_jobs};
+    }
+
+    /// The diesel-async adapter's insert and connection trait, for generic code in tests.
+    #[cfg(feature = "diesel-async")]
+    pub mod diesel_async {
+        pub use tranq_diesel_async::{TranqAsyncConnection, insert_jobs};
+    }
 }
 
-/// Enqueue inside SeaORM transactions (`Enqueue`), a `Store` over a SeaORM
-/// `DatabaseConnection` for the worker, `connect` and `migrate`.
 #[cfg(feature = "sea-orm")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sea-orm")))]
 pub mod sea_orm {
+    //! SeaORM: enqueue inside any SeaORM transaction or connection, a [`Store`] over a
+    //! `DatabaseConnection` for the worker, [`connect`] and [`migrate`].
+    //!
+    //! - Enqueue: `MyTask::enqueue_in(&txn, args).await?` on a `&DatabaseTransaction` (or a
+    //!   `&DatabaseConnection`, outside any transaction); exactly one statement per call, so the
+    //!   job commits or rolls back with the rest of `txn`. It returns a [`crate::Result`]: tell
+    //!   [`crate::Error::PayloadTooLarge`] and the other input errors from database errors by
+    //!   matching on it.
+    //! - [`Store`]: `Store::new(db.clone())` for [`crate::Worker::builder`]. The worker shares
+    //!   the pool with your handlers; size it for both.
+    //! - Wake-ups: on PostgreSQL the store listens for `NOTIFY` on a connection of its own, so
+    //!   an idle worker starts a committed job at once; on MariaDB and SQLite workers poll
+    //!   (every [`crate::DEFAULT_POLL_INTERVAL`] by default).
+    //! - SQLite: [`connect`] gives the pool [`SQLITE_POOL_SIZE`] connections, WAL and a busy
+    //!   timeout, so that writers wait for each other instead of failing with "database is
+    //!   locked". Use it, or set the same on your own `ConnectOptions`.
+    //! - Schema: [`migrate`] (idempotent, safe from many processes), or with the
+    //!   `sea-orm-migration` feature, [`migrations`] inside your own `Migrator`.
+    //!
+    //! ```no_run
+    //! # #[cfg(feature = "macros")]
+    //! # mod example {
+    //! use sea_orm::{DatabaseConnection, TransactionTrait};
+    //! use serde::{Deserialize, Serialize};
+    //! use tranq::{TaskContext, TaskError};
+    //!
+    //! #[derive(Serialize, Deserialize)]
+    //! pub struct Invoice {
+    //!     pub order_id: i64,
+    //! }
+    //!
+    //! #[tranq::task]
+    //! async fn send_invoice(_ctx: TaskContext, _args: Invoice) -> Result<(), TaskError> {
+    //!     Ok(())
+    //! }
+    //!
+    //! pub async fn place_order(db: &DatabaseConnection) -> Result<(), Box<dyn std::error::Error>> {
+    //!     let txn = db.begin().await?;
+    //!     // ... insert the order with SeaORM on `&txn` ...
+    //!     let job = SendInvoice::enqueue_in(&txn, Invoice { order_id: 7 }).await?;
+    //!     txn.commit().await?; // the job exists only from here on
+    //!     println!("enqueued job {job}");
+    //!     Ok(())
+    //! }
+    //! # }
+    //! ```
+    //!
+    //! ## `?` in both transaction styles
+    //!
+    //! SeaORM's `DbErr` converts into [`crate::Error`], so `?` takes both kinds of error in a
+    //! function that returns `tranq::Result` (or your own error type with `From` for both), and
+    //! in SeaORM's closure form when the closure's error type is `tranq::Error`. The error stays
+    //! typed: a refused job is still [`crate::Error::PayloadTooLarge`], not a string.
+    //!
+    //! ```
+    //! # #[cfg(all(feature = "macros", feature = "sqlite"))]
+    //! # tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap().block_on(async {
+    //! use sea_orm::{ConnectionTrait, DatabaseConnection, TransactionError, TransactionTrait};
+    //! # use serde::{Deserialize, Serialize};
+    //! # use tranq::{TaskContext, TaskError};
+    //! # #[derive(Serialize, Deserialize)]
+    //! # pub struct Invoice { pub order_id: i64 }
+    //! # #[tranq::task]
+    //! # async fn send_invoice(_ctx: TaskContext, _args: Invoice) -> Result<(), TaskError> { Ok(()) }
+    //!
+    //! /// Explicit begin and commit.
+    //! async fn place(db: &DatabaseConnection, id: i64) -> tranq::Result<tranq::JobId> {
+    //!     let txn = db.begin().await?; // a DbErr
+    //!     txn.execute_unprepared(&format!("INSERT INTO orders (id) VALUES ({id})")).await?;
+    //!     let job = SendInvoice::enqueue_in(&txn, Invoice { order_id: id }).await?; // a tranq::Error
+    //!     txn.commit().await?;
+    //!     Ok(job)
+    //! }
+    //!
+    //! /// The closure form, with `tranq::Error` as the closure's error type.
+    //! async fn place_in_closure(db: &DatabaseConnection, id: i64) -> tranq::Result<tranq::JobId> {
+    //!     let job = db
+    //!         .transaction::<_, _, tranq::Error>(|txn| {
+    //!             Box::pin(async move {
+    //!                 txn.execute_unprepared(&format!("INSERT INTO orders (id) VALUES ({id})"))
+    //!                     .await?;
+    //!                 SendInvoice::enqueue_in(txn, Invoice { order_id: id }).await
+    //!             })
+    //!         })
+    //!         .await?; // TransactionError<tranq::Error> converts back into tranq::Error
+    //!     Ok(job)
+    //! }
+    //!
+    //! # let dir = std::env::temp_dir().join(format!("tranq-sea-orm-q-{}", std::process::id()));
+    //! # std::fs::create_dir_all(&dir).unwrap();
+    //! # let url = format!("sqlite://{}?mode=rwc", dir.join("q.sqlite").display());
+    //! let db = tranq::sea_orm::connect(&url).await?;
+    //! tranq::sea_orm::migrate(&db).await?;
+    //! db.execute_unprepared("CREATE TABLE IF NOT EXISTS orders (id INTEGER PRIMARY KEY)").await?;
+    //! place(&db, 1).await?;
+    //! place_in_closure(&db, 2).await?;
+    //!
+    //! // The typed error survives the closure: the order rolls back with its refused job.
+    //! let refused = db
+    //!     .transaction::<_, _, tranq::Error>(|txn| {
+    //!         Box::pin(async move {
+    //!             txn.execute_unprepared("INSERT INTO orders (id) VALUES (3)").await?;
+    //!             SendInvoice::builder()
+    //!                 .max_payload_bytes(4)
+    //!                 .enqueue_in(txn, Invoice { order_id: 3 })
+    //!                 .await
+    //!         })
+    //!     })
+    //!     .await;
+    //! assert!(matches!(
+    //!     refused,
+    //!     Err(TransactionError::Transaction(tranq::Error::PayloadTooLarge { .. }))
+    //! ));
+    //! let orders = db.query_all_raw(sea_orm::Statement::from_string(
+    //!     db.get_database_backend(),
+    //!     "SELECT id FROM orders",
+    //! )).await?;
+    //! assert_eq!(orders.len(), 2);
+    //! # std::fs::remove_dir_all(&dir).ok();
+    //! # Ok::<(), Box<dyn std::error::Error>>(())
+    //! # }).unwrap();
+    //! ```
     #[doc(inline)]
-    pub use tranq_sea_orm::{
-        Enqueue, SQLITE_POOL_SIZE, SeaOrm, SeaOrmBackend, Store, connect, migrate,
-    };
+    pub use tranq_sea_orm::{SQLITE_POOL_SIZE, SeaOrm, SeaOrmBackend, Store, connect, migrate};
     #[cfg(feature = "sea-orm-migration")]
     #[doc(inline)]
     pub use tranq_sea_orm::{TranqMigration, migrations};
 }
 
-/// Enqueue inside Diesel (sync) transactions (`Enqueue`), a `Store` over an r2d2 pool of
-/// Diesel connections for the worker, and Diesel migrations of tranq's schema.
 #[cfg(feature = "diesel")]
 #[cfg_attr(docsrs, doc(cfg(feature = "diesel")))]
 pub mod diesel {
+    //! Diesel (sync): enqueue inside a Diesel transaction, a [`Store`] over an r2d2 pool for the
+    //! worker, and Diesel migrations of tranq's schema.
+    //!
+    //! - Enqueue: `MyTask::enqueue_in(conn, args)?` on a `&mut PgConnection` (or a
+    //!   `MysqlConnection`, a `SqliteConnection`, or an r2d2-pooled one), inside
+    //!   `conn.transaction(|conn| ...)`. Errors are `diesel::result::Error`, so that `?` works
+    //!   in the closure; tranq's own (invalid queue, payload too large, NUL character, missing
+    //!   schema) come back typed through [`tranq_error`] (or borrowed, [`as_tranq_error`]). The
+    //!   `conn` is moved into the call:
+    //!   pass `&mut *conn` to use the connection again after it.
+    //! - Blocking: Diesel's calls block the thread. From an async handler (axum), run the
+    //!   transaction inside `tokio::task::spawn_blocking`, or use [`crate::diesel_async`];
+    //!   otherwise the runtime's thread stalls for as long as the transaction takes.
+    //! - [`Store`]: `Store::new(pool)` over an `r2d2::Pool<ConnectionManager<PgConnection>>`
+    //!   (or of the other two), for [`crate::Worker::builder`]. The worker needs tokio; each of
+    //!   its Diesel calls runs on tokio's blocking pool.
+    //! - Wake-ups: sync Diesel has no notification stream, so a worker over this store polls
+    //!   (its poll interval bounds pickup latency). A worker over [`crate::diesel_async`] or
+    //!   [`crate::sea_orm`] on PostgreSQL is woken by `NOTIFY`; your sync code can still
+    //!   enqueue with Diesel.
+    //! - MariaDB: an enqueue is two statements (three for a batch; one per job under
+    //!   `innodb_autoinc_lock_mode = 2`), run in a savepoint: Diesel's MySQL client cannot read
+    //!   the rows of `INSERT ... RETURNING`, so the ids come from `LAST_INSERT_ID()`.
+    //! - SQLite: give the pool a few connections and [`SqliteSetup`] (busy timeout, WAL), so
+    //!   that writers wait for each other instead of failing with "database is locked".
+    //! - Schema: [`migrate`] (idempotent, safe from many processes), [`migrate_blocking`] in a
+    //!   program without an async runtime, or [`MIGRATIONS`] with `diesel_migrations`.
+    //!
+    //! ```no_run
+    //! # #[cfg(all(feature = "macros", feature = "postgres"))]
+    //! # mod example {
+    //! use diesel::prelude::*;
+    //! use serde::{Deserialize, Serialize};
+    //! use tranq::{TaskContext, TaskError};
+    //!
+    //! #[derive(Serialize, Deserialize)]
+    //! pub struct Invoice {
+    //!     pub order_id: i64,
+    //! }
+    //!
+    //! #[tranq::task]
+    //! async fn send_invoice(_ctx: TaskContext, _args: Invoice) -> Result<(), TaskError> {
+    //!     Ok(())
+    //! }
+    //!
+    //! pub fn place_order(conn: &mut PgConnection) -> QueryResult<()> {
+    //!     conn.transaction(|conn| {
+    //!         // ... insert the order with Diesel on `conn` ...
+    //!         SendInvoice::enqueue_in(&mut *conn, Invoice { order_id: 7 })?;
+    //!         // ... `conn` is still yours here ...
+    //!         Ok(())
+    //!     }) // the job exists only once this commits
+    //! }
+    //! # }
+    //! ```
     #[cfg(feature = "sqlite")]
     #[doc(inline)]
     pub use tranq_diesel::SqliteSetup;
     #[doc(inline)]
     pub use tranq_diesel::{
-        Diesel, DieselBackend, Enqueue, MIGRATIONS, Migrations, Store, StoreConnection,
-        TranqConnection, migrate, tranq_error,
+        Diesel, DieselBackend, MIGRATIONS, Migrations, Store, StoreConnection, as_tranq_error,
+        migrate, migrate_blocking, tranq_error,
     };
 }
 
-/// Enqueue inside diesel-async transactions (`Enqueue`), a `Store` over a bb8 pool of
-/// diesel-async connections for the worker, and Diesel migrations of tranq's schema.
 #[cfg(feature = "diesel-async")]
 #[cfg_attr(docsrs, doc(cfg(feature = "diesel-async")))]
 pub mod diesel_async {
+    //! diesel-async: enqueue inside a diesel-async transaction, a [`Store`] over a bb8 pool for
+    //! the worker, and Diesel migrations of tranq's schema.
+    //!
+    //! - Enqueue: `MyTask::enqueue_in(conn, args).await?` on a `&mut AsyncPgConnection` (or an
+    //!   `AsyncMysqlConnection`, a `SyncConnectionWrapper<SqliteConnection>`, or a bb8-pooled
+    //!   one), inside `conn.transaction(async move |conn| ...)`. Errors are
+    //!   `diesel::result::Error`, so that `?` works in the closure; tranq's own come back typed
+    //!   through [`tranq_error`]. The `conn` is moved into the call: pass `&mut *conn` to use
+    //!   the connection again after it.
+    //! - [`Store`]: `Store::new(pool)` over a `bb8::Pool<AsyncDieselConnectionManager<_>>`, for
+    //!   [`crate::Worker::builder`].
+    //! - Wake-ups: on PostgreSQL the store listens for `NOTIFY` on a connection of its own
+    //!   (outside the pool); on MariaDB (10.6 or later) and SQLite workers poll.
+    //! - SQLite: give the pool a few connections and [`SqliteSetup`], and run on tokio's
+    //!   multi-thread runtime: diesel-async's `SyncConnectionWrapper` panics when one of its
+    //!   calls is cancelled on a current-thread runtime.
+    //! - Schema: [`migrate`] (idempotent, safe from many processes), or [`MIGRATIONS`] with
+    //!   `diesel_migrations` (through diesel-async's `AsyncMigrationHarness`).
+    //!
+    //! ```no_run
+    //! # #[cfg(all(feature = "macros", feature = "postgres"))]
+    //! # mod example {
+    //! use diesel_async::{AsyncConnection, AsyncPgConnection};
+    //! use serde::{Deserialize, Serialize};
+    //! use tranq::{TaskContext, TaskError};
+    //!
+    //! #[derive(Serialize, Deserialize)]
+    //! pub struct Invoice {
+    //!     pub order_id: i64,
+    //! }
+    //!
+    //! #[tranq::task]
+    //! async fn send_invoice(_ctx: TaskContext, _args: Invoice) -> Result<(), TaskError> {
+    //!     Ok(())
+    //! }
+    //!
+    //! pub async fn place_order(conn: &mut AsyncPgConnection) -> diesel::QueryResult<()> {
+    //!     conn.transaction::<_, diesel::result::Error, _>(async move |conn| {
+    //!         // ... insert the order with diesel-async on `conn` ...
+    //!         SendInvoice::enqueue_in(conn, Invoice { order_id: 7 }).await?;
+    //!         Ok(())
+    //!     })
+    //!     .await // the job exists only once this commits
+    //! }
+    //! # }
+    //! ```
     #[cfg(feature = "sqlite")]
     #[doc(inline)]
     pub use tranq_diesel_async::SqliteSetup;
     #[doc(inline)]
     pub use tranq_diesel_async::{
-        AsyncDieselBackend, DieselAsync, Enqueue, MIGRATIONS, Manager, Migrations, Store,
-        StoreConnection, TranqAsyncConnection, migrate, tranq_error,
+        AsyncDieselBackend, DieselAsync, MIGRATIONS, Manager, Migrations, Store, StoreConnection,
+        as_tranq_error, migrate, tranq_error,
     };
 }

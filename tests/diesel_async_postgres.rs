@@ -18,7 +18,6 @@ mod listen {
     use diesel_async::AsyncConnection;
     use futures::StreamExt;
     use tranq::JobState;
-    use tranq::diesel_async::Enqueue as _;
     use tranq::internal::Store as _;
 
     use crate::conformance::databases::Postgres;
@@ -40,7 +39,7 @@ mod listen {
             .expect("a notification stream");
         let mut conn = h.pool.get().await.unwrap();
         conn.transaction::<_, diesel::result::Error, _>(async move |conn| {
-            Note::options()
+            Note::builder()
                 .queue("mail")
                 .enqueue_in(conn, key("diesel_async_listen"))
                 .await

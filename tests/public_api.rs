@@ -16,8 +16,11 @@ const SNAPSHOT: &[&str] = &[
     "DEFAULT_QUEUE",
     "DEFAULT_RETENTION",
     "Dialect",
+    "Enqueue",
     "Error",
+    "Executor",
     "JobBuilder",
+    "JobFilter",
     "JobId",
     "JobInfo",
     "JobState",
@@ -28,6 +31,9 @@ const SNAPSHOT: &[&str] = &[
     "Registration",
     "Registry",
     "Result",
+    "ShutdownSignal",
+    "State",
+    "StateType",
     "Task",
     "TaskContext",
     "TaskError",
@@ -40,31 +46,29 @@ const SNAPSHOT: &[&str] = &[
     "diesel",
     "diesel::Diesel",
     "diesel::DieselBackend",
-    "diesel::Enqueue",
     "diesel::MIGRATIONS",
     "diesel::Migrations",
     "diesel::SqliteSetup",
     "diesel::Store",
     "diesel::StoreConnection",
-    "diesel::TranqConnection",
+    "diesel::as_tranq_error",
     "diesel::migrate",
+    "diesel::migrate_blocking",
     "diesel::tranq_error",
     "diesel_async",
     "diesel_async::AsyncDieselBackend",
     "diesel_async::DieselAsync",
-    "diesel_async::Enqueue",
     "diesel_async::MIGRATIONS",
     "diesel_async::Manager",
     "diesel_async::Migrations",
     "diesel_async::SqliteSetup",
     "diesel_async::Store",
     "diesel_async::StoreConnection",
-    "diesel_async::TranqAsyncConnection",
+    "diesel_async::as_tranq_error",
     "diesel_async::migrate",
     "diesel_async::tranq_error",
     "migrations",
     "sea_orm",
-    "sea_orm::Enqueue",
     "sea_orm::SQLITE_POOL_SIZE",
     "sea_orm::SeaOrm",
     "sea_orm::SeaOrmBackend",
@@ -73,6 +77,7 @@ const SNAPSHOT: &[&str] = &[
     "sea_orm::connect",
     "sea_orm::migrate",
     "sea_orm::migrations",
+    "shutdown_signal",
     "task",
 ];
 
@@ -163,4 +168,62 @@ fn plumbing_is_not_at_the_top() {
         !found.contains("diesel::shared"),
         "tranq::diesel::shared is reachable"
     );
+}
+
+/// Every `tranq::…` path that tranq's own messages and docs name (in backticks, in any crate's
+/// source) exists: an error that says "run `tranq::migrate`" must not send users to nothing.
+#[test]
+fn every_path_named_in_messages_and_docs_exists() {
+    let surface = surface();
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/crates");
+    let mut missing = Vec::new();
+    let mut checked = 0;
+    for source in rust_files(std::path::Path::new(root)) {
+        let text = std::fs::read_to_string(&source).unwrap();
+        for named in text.split('`').skip(1).step_by(2) {
+            let Some(path) = named.strip_prefix("tranq::") else {
+                continue;
+            };
+            let path = path.split(['(', '<', ' ']).next().unwrap_or_default();
+            if path.is_empty() || path.starts_with("__private") || path.starts_with("internal") {
+                continue;
+            }
+            checked += 1;
+            let segments: Vec<&str> = path.split("::").collect();
+            // The longest prefix that is a public name; methods and variants hang off it.
+            let known = (1..=segments.len())
+                .rev()
+                .map(|n| segments[..n].join("::"))
+                .find(|prefix| surface.contains(prefix));
+            let in_a_module = ["sea_orm", "diesel", "diesel_async"].contains(&segments[0]);
+            let ok = match known {
+                Some(prefix) if in_a_module && segments.len() > 1 => prefix.contains("::"),
+                Some(_) => true,
+                None => false,
+            };
+            if !ok {
+                missing.push(format!("{}: `tranq::{path}`", source.display()));
+            }
+        }
+    }
+    assert!(
+        checked > 10,
+        "only {checked} paths found: is the scan broken?"
+    );
+    assert!(missing.is_empty(), "paths that do not exist: {missing:#?}");
+}
+
+fn rust_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            if !path.ends_with("target") {
+                out.extend(rust_files(&path));
+            }
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+    out
 }

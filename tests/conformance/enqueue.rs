@@ -9,7 +9,7 @@ use crate::conformance::probe::{runs, start};
 use crate::conformance::tasks::{Note, key};
 
 /// Builder of `T` jobs for the harness's adapter.
-pub fn job<T: Task, H: Harness>() -> JobBuilder<T, H::Adapter> {
+pub fn job<T: Task, H: Harness>() -> JobBuilder<T> {
     JobBuilder::new()
 }
 

@@ -36,8 +36,6 @@ impl OpenTx {
 /// One adapter x database pair. Each value owns a database (or file) of its own.
 #[async_trait]
 pub trait Harness: Sized + Send + Sync + 'static {
-    /// The adapter's marker type (`tranq::sea_orm::SeaOrm`, ...).
-    type Adapter: Send + 'static;
     /// The adapter's store.
     type Store: Store + Clone;
     /// The backend under the store (what the adapter implements).

@@ -13,6 +13,7 @@
 
 pub mod bad_input;
 pub mod claim_locks;
+pub mod control;
 pub mod correctness;
 pub mod databases;
 pub mod enqueue;
@@ -23,6 +24,7 @@ pub mod migrate;
 pub mod probe;
 pub mod running;
 pub mod shutdown;
+pub mod state;
 pub mod tasks;
 
 pub use harness::{End, Enqueued, Harness, OpenTx};
@@ -55,6 +57,10 @@ macro_rules! suite {
             shutdown::shutdown_waits_for_a_job_in_flight_within_the_grace_period,
             shutdown::shutdown_releases_jobs_still_running_after_the_grace_period,
             shutdown::dropping_run_until_stops_the_worker_gracefully,
+            state::a_task_gets_the_workers_state_and_a_worker_without_it_is_not_built,
+            control::jobs_are_listed_by_queue_task_and_state_a_page_at_a_time,
+            control::waiting_jobs_are_cancelled_discarded_and_retried_and_the_rest_say_why,
+            control::a_retried_job_keeps_its_attempts_and_gets_one_more,
             maintenance::one_leader_at_a_time_and_the_lease_moves_when_it_expires,
             maintenance::the_leader_resigns_at_shutdown_and_another_worker_takes_over,
             maintenance::the_pruner_deletes_finished_jobs_past_retention_only_on_the_leader,

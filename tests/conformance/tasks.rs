@@ -168,3 +168,23 @@ pub async fn refused(ctx: TaskContext, args: Key) -> Result<u32, TaskError> {
     record(&args.key, ctx.job_id(), ctx.attempt());
     Ok(ctx.attempt())
 }
+
+/// Shared state given to a worker with `.state(..)`.
+#[derive(Debug, Clone)]
+pub struct Greeting {
+    pub text: String,
+}
+
+/// Takes the worker's `Greeting` as a parameter and through its context; on a queue of its
+/// own, so that the other tests' workers (queue `default`) need no state.
+#[tranq::task(queue = "stateful")]
+pub async fn greets(
+    ctx: TaskContext,
+    args: Key,
+    tranq::State(greeting): tranq::State<Greeting>,
+) -> Result<String, TaskError> {
+    record(&args.key, ctx.job_id(), ctx.attempt());
+    let from_ctx = ctx.state::<Greeting>().map(|g| g.text);
+    assert_eq!(from_ctx.as_deref(), Some(greeting.text.as_str()));
+    Ok(format!("{} {}", greeting.text, args.key))
+}

@@ -17,7 +17,6 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement, TransactionTrait};
-use tranq::sea_orm::Enqueue as _;
 use tranq::{JobId, JobInfo, JobState};
 
 use crate::databases::Database;
@@ -86,7 +85,7 @@ impl<D: Database> Fixture<D> {
     /// Enqueues one job per duration in one transaction, which then commits or rolls back.
     pub async fn enqueue(&self, ms: &[u64], priority: i16, commit: bool) -> Vec<JobId> {
         let txn = self.db.begin().await.expect("begin");
-        let ids = CrashJob::options()
+        let ids = CrashJob::builder()
             .priority(priority)
             .enqueue_many_in(
                 &txn,
@@ -108,7 +107,7 @@ impl<D: Database> Fixture<D> {
     /// Enqueues and commits one job per duration, each allowed a single attempt.
     pub async fn enqueue_single_attempt(&self, ms: &[u64]) -> Vec<JobId> {
         let txn = self.db.begin().await.expect("begin");
-        let ids = CrashJob::options()
+        let ids = CrashJob::builder()
             .max_attempts(1)
             .enqueue_many_in(
                 &txn,

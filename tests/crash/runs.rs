@@ -520,27 +520,19 @@ mod tests {
     }
 
     fn job(id: i64, state: JobState, attempt: u32, expired: &[u32]) -> JobInfo {
-        JobInfo {
-            id: JobId(id),
-            queue: "crash".into(),
-            task: "crash_job".into(),
-            args: Default::default(),
-            state,
-            priority: 0,
-            attempt,
-            max_attempts: 1,
-            errors: expired
-                .iter()
-                .map(|&attempt| tranq::AttemptError {
+        let mut job = JobInfo::for_test(JobId(id), state, attempt, 1);
+        job.queue = "crash".into();
+        job.task = "crash_job".into();
+        job.errors = expired
+            .iter()
+            .map(|&attempt| {
+                tranq::AttemptError::for_test(
                     attempt,
-                    at: String::new(),
-                    message: "lease expired: the worker running this attempt stopped".into(),
-                })
-                .collect(),
-            tags: Vec::new(),
-            result: None,
-            run_at_us: 0,
-        }
+                    "lease expired: the worker running this attempt stopped",
+                )
+            })
+            .collect();
+        job
     }
 
     #[test]

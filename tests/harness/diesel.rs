@@ -16,8 +16,9 @@ use diesel::sql_types::BigInt;
 use diesel_migrations::MigrationHarness;
 use tokio::sync::oneshot;
 use tranq::JobId;
-use tranq::diesel::{Diesel, Enqueue as _, Store, StoreConnection, TranqConnection, tranq_error};
-use tranq::internal::{EnqueueVia, NewJob};
+use tranq::diesel::{Store, StoreConnection, tranq_error};
+use tranq::internal::NewJob;
+use tranq::internal::diesel::{TranqConnection, insert_jobs};
 
 use crate::conformance::databases::Database;
 use crate::conformance::tasks::{Note, key};
@@ -104,7 +105,7 @@ pub struct DieselHarness<D: DieselDatabase> {
 }
 
 fn insert<C: TranqConnection>(conn: &mut C, jobs: Vec<NewJob>) -> QueryResult<Vec<JobId>> {
-    <Diesel as EnqueueVia<&mut C>>::insert(conn, Ok(jobs), Ok)
+    insert_jobs(conn, Ok(jobs), Ok)
 }
 
 /// Why an enqueuing transaction did not commit.
@@ -137,7 +138,6 @@ where
     Conn<D>: TranqConnection,
     SqlQuery: for<'a> LoadQuery<'a, Conn<D>, Scalar>,
 {
-    type Adapter = Diesel;
     type Store = Store<D::Conn>;
     type Backend = tranq::diesel::DieselBackend<D::Conn>;
 
@@ -294,6 +294,11 @@ where
     D::Conn: MigrationHarness<<D::Conn as Connection>::Backend>,
     tranq::diesel::Migrations: MigrationSource<<D::Conn as Connection>::Backend>,
     DieselHarness<D>: Harness,
+    for<'c> &'c mut D::Conn: tranq::Executor<
+            tranq::diesel::Diesel,
+            Output<JobId> = QueryResult<JobId>,
+            Output<Vec<JobId>> = QueryResult<Vec<JobId>>,
+        >,
 {
     async fn enqueue_through_the_trait(&self, commit: &str, rollback: &str) -> Vec<JobId> {
         let pool = self.pool.clone();
@@ -302,15 +307,15 @@ where
             let mut pooled = pool.get().unwrap();
             let conn: &mut D::Conn = &mut pooled;
             let rolled_back = conn.transaction::<(), _, _>(|conn| {
-                Note::enqueue_in(conn, rollback.clone())?;
-                Note::enqueue_many_in(conn, vec![rollback])?;
+                Note::enqueue_in(&mut *conn, rollback.clone())?;
+                Note::enqueue_many_in(&mut *conn, vec![rollback])?;
                 Err(diesel::result::Error::RollbackTransaction)
             });
             assert!(rolled_back.is_err());
             conn.transaction::<_, diesel::result::Error, _>(|conn| {
-                let mut ids = vec![Note::enqueue_in(conn, commit.clone())?];
-                ids.extend(Note::enqueue_many_in(conn, vec![commit.clone(); 2])?);
-                Note::options().priority(2).enqueue_in(conn, commit)?;
+                let mut ids = vec![Note::enqueue_in(&mut *conn, commit.clone())?];
+                ids.extend(Note::enqueue_many_in(&mut *conn, vec![commit.clone(); 2])?);
+                Note::builder().priority(2).enqueue_in(&mut *conn, commit)?;
                 Ok(ids)
             })
             .unwrap()
@@ -323,8 +328,8 @@ where
         blocking(move || {
             let mut pooled = pool.get().unwrap();
             let conn: &mut D::Conn = &mut pooled;
-            let invalid = Note::options().queue("").enqueue_in(conn, key("x"));
-            let missing = Note::enqueue_in(conn, key("x"));
+            let invalid = Note::builder().queue("").enqueue_in(&mut *conn, key("x"));
+            let missing = Note::enqueue_in(&mut *conn, key("x"));
             (
                 tranq_error(invalid.unwrap_err()),
                 tranq_error(missing.unwrap_err()),
@@ -340,5 +345,9 @@ where
             adapter::apply_twice(&mut conn, tranq::diesel::MIGRATIONS)
         })
         .await
+    }
+
+    fn migrate_blocking(&self) -> Option<tranq::Result<()>> {
+        Some(tranq::diesel::migrate_blocking::<D::Conn>(&self.url))
     }
 }

@@ -30,6 +30,9 @@ pub trait DieselApi: Harness {
     /// Applies `MIGRATIONS` with `diesel_migrations` twice, on a connection of its own: the
     /// versions applied the first time, and how many the second.
     async fn run_the_migrations_source(&self) -> (Vec<String>, usize);
+    /// `tranq::diesel::migrate_blocking` on this database, where the adapter has it (sync
+    /// Diesel); `None` elsewhere.
+    fn migrate_blocking(&self) -> Option<tranq::Result<()>>;
 }
 
 /// Counts the statements a connection runs, but for the transaction's own (`BEGIN`, `COMMIT`,
@@ -130,6 +133,26 @@ pub async fn the_diesel_migrations_source_applies_the_schema_once<H: DieselApi>(
     h.cleanup().await;
 }
 
+pub async fn migrate_blocking_applies_the_schema_and_can_run_again<H: DieselApi>() {
+    let h = H::empty("diesel_blocking").await;
+    let Some(first) = h.migrate_blocking() else {
+        h.cleanup().await;
+        return; // diesel-async has no blocking migrate: it is async already
+    };
+    first.unwrap();
+    h.migrate_blocking().unwrap().unwrap();
+    // The async migrate sees the schema in place, and the store works over it.
+    let store = h.store();
+    store.migrate().await.unwrap();
+    let job = crate::conformance::enqueue::note::<H>("diesel_blocking");
+    let ids = store.job_insert_many(&[job]).await.unwrap();
+    assert_eq!(
+        store.job_get(ids[0]).await.unwrap().unwrap().state,
+        JobState::Available
+    );
+    h.cleanup().await;
+}
+
 /// Instantiates the tests above for one harness type, like `suite!`.
 #[macro_export]
 macro_rules! diesel_adapter_tests {
@@ -138,6 +161,7 @@ macro_rules! diesel_adapter_tests {
             enqueue_in_a_transaction_runs_on_commit_and_never_on_rollback,
             enqueue_errors_are_typed_through_tranq_error,
             the_diesel_migrations_source_applies_the_schema_once,
+            migrate_blocking_applies_the_schema_and_can_run_again,
         );
     };
     (@each $harness:ty; $($test:ident),* $(,)?) => {

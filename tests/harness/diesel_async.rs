@@ -20,10 +20,9 @@ use diesel_migrations::MigrationHarness;
 use futures::future::BoxFuture;
 use tokio::sync::{Mutex, oneshot};
 use tranq::JobId;
-use tranq::diesel_async::{
-    DieselAsync, Enqueue as _, Manager, Store, StoreConnection, tranq_error,
-};
-use tranq::internal::{EnqueueVia, NewJob};
+use tranq::diesel_async::{DieselAsync, Manager, Store, StoreConnection, tranq_error};
+use tranq::internal::NewJob;
+use tranq::internal::diesel_async::insert_jobs;
 
 use crate::conformance::databases::Database;
 use crate::conformance::tasks::{Note, key};
@@ -94,7 +93,7 @@ fn insert<C: StoreConnection>(
     conn: &mut C,
     jobs: Vec<NewJob>,
 ) -> BoxFuture<'_, QueryResult<Vec<JobId>>> {
-    <DieselAsync as EnqueueVia<&mut C>>::insert(conn, Ok(jobs), Ok)
+    insert_jobs(conn, Ok(jobs), Ok)
 }
 
 /// Why an enqueuing transaction did not commit.
@@ -122,7 +121,6 @@ where
     Manager<D::Conn>: bb8::ManageConnection<Connection = D::Conn, Error = PoolError>,
     SqlQuery: for<'a> LoadQuery<'a, D::Conn, Scalar>,
 {
-    type Adapter = DieselAsync;
     type Store = Store<D::Conn>;
     type Backend = tranq::diesel_async::AsyncDieselBackend<D::Conn>;
 
@@ -257,6 +255,11 @@ where
     AsyncMigrationHarness<D::Conn>: MigrationHarness<<D::Conn as AsyncConnectionCore>::Backend>,
     tranq::diesel_async::Migrations: MigrationSource<<D::Conn as AsyncConnectionCore>::Backend>,
     DieselAsyncHarness<D>: Harness,
+    for<'c> &'c mut D::Conn: tranq::Executor<DieselAsync>,
+    for<'c> <&'c mut D::Conn as tranq::Executor<DieselAsync>>::Output<JobId>:
+        Future<Output = QueryResult<JobId>> + Send,
+    for<'c> <&'c mut D::Conn as tranq::Executor<DieselAsync>>::Output<Vec<JobId>>:
+        Future<Output = QueryResult<Vec<JobId>>> + Send,
 {
     async fn enqueue_through_the_trait(&self, commit: &str, rollback: &str) -> Vec<JobId> {
         let (commit, rollback) = (key(commit), key(rollback));
@@ -264,16 +267,19 @@ where
         let conn: &mut D::Conn = &mut pooled;
         let rolled_back = conn
             .transaction::<(), diesel::result::Error, _>(async |conn| {
-                Note::enqueue_in(conn, rollback.clone()).await?;
-                Note::enqueue_many_in(conn, vec![rollback]).await?;
+                Note::enqueue_in(&mut *conn, rollback.clone()).await?;
+                Note::enqueue_many_in(&mut *conn, vec![rollback]).await?;
                 Err(diesel::result::Error::RollbackTransaction)
             })
             .await;
         assert!(rolled_back.is_err());
         conn.transaction::<_, diesel::result::Error, _>(async |conn| {
-            let mut ids = vec![Note::enqueue_in(conn, commit.clone()).await?];
-            ids.extend(Note::enqueue_many_in(conn, vec![commit.clone(); 2]).await?);
-            Note::options().priority(2).enqueue_in(conn, commit).await?;
+            let mut ids = vec![Note::enqueue_in(&mut *conn, commit.clone()).await?];
+            ids.extend(Note::enqueue_many_in(&mut *conn, vec![commit.clone(); 2]).await?);
+            Note::builder()
+                .priority(2)
+                .enqueue_in(&mut *conn, commit)
+                .await?;
             Ok(ids)
         })
         .await
@@ -283,8 +289,11 @@ where
     async fn enqueue_errors(&self) -> (tranq::Error, tranq::Error) {
         let mut pooled = self.pool.get().await.unwrap();
         let conn: &mut D::Conn = &mut pooled;
-        let invalid = Note::options().queue("").enqueue_in(conn, key("x")).await;
-        let missing = Note::enqueue_in(conn, key("x")).await;
+        let invalid = Note::builder()
+            .queue("")
+            .enqueue_in(&mut *conn, key("x"))
+            .await;
+        let missing = Note::enqueue_in(&mut *conn, key("x")).await;
         (
             tranq_error(invalid.unwrap_err()),
             tranq_error(missing.unwrap_err()),
@@ -295,5 +304,9 @@ where
         let conn = D::Conn::establish(&self.url).await.unwrap();
         let mut harness = AsyncMigrationHarness::new(conn);
         adapter::apply_twice(&mut harness, tranq::diesel_async::MIGRATIONS)
+    }
+
+    fn migrate_blocking(&self) -> Option<tranq::Result<()>> {
+        None
     }
 }

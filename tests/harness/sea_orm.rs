@@ -10,8 +10,9 @@ use sea_orm::{
 };
 use tokio::sync::oneshot;
 use tranq::JobId;
-use tranq::internal::{EnqueueVia, NewJob};
-use tranq::sea_orm::{SeaOrm, Store};
+use tranq::internal::NewJob;
+use tranq::internal::sea_orm::insert_jobs;
+use tranq::sea_orm::Store;
 
 use crate::conformance::databases::Database;
 use crate::conformance::{End, Enqueued, Harness, OpenTx};
@@ -26,12 +27,11 @@ pub struct SeaOrmHarness<D> {
 }
 
 async fn insert(txn: &DatabaseTransaction, jobs: Vec<NewJob>) -> tranq::Result<Vec<JobId>> {
-    <SeaOrm as EnqueueVia<&DatabaseTransaction>>::insert(txn, Ok(jobs), Ok).await
+    insert_jobs(txn, Ok(jobs), Ok).await
 }
 
 #[async_trait]
 impl<D: Database> Harness for SeaOrmHarness<D> {
-    type Adapter = SeaOrm;
     type Store = Store;
     type Backend = tranq::sea_orm::SeaOrmBackend;
 

@@ -8,7 +8,6 @@ use std::time::{Duration, Instant};
 
 use sea_orm::{DatabaseConnection, TransactionTrait};
 use tranq::internal::Store as _;
-use tranq::sea_orm::Enqueue as _;
 use tranq::{JobId, JobState};
 
 use crate::conformance::probe::{Run, runs, start};

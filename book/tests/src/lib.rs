@@ -34,6 +34,10 @@ mod chapters {
         "sqlalchemy.md" => sqlalchemy,
         "celery.md" => celery,
         "workers.md" => workers,
+        "testing.md" => testing,
+        "databases.md" => databases,
+        "compared.md" => compared,
+        "operations.md" => operations,
         "internals.md" => internals,
     }
 }

@@ -20,7 +20,7 @@ use sea_orm::{
 };
 use serde::{Deserialize, Serialize};
 use tokio::sync::{Notify, watch};
-use tranq::sea_orm::{Enqueue as _, Store};
+use tranq::sea_orm::Store;
 use tranq::{TaskContext, TaskError, Worker};
 
 type AnyError = Box<dyn std::error::Error>;

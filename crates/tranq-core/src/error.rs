@@ -23,7 +23,7 @@ pub enum Error {
     },
     /// tranq's tables do not exist in this database.
     #[error(
-        "tranq schema is missing ({detail}): run the migrations first (`tranq::sea_orm::migrate`, the Diesel migration hooks, `tranq migrate`, or the SQL of `tranq migrate --print`)"
+        "tranq schema is missing ({detail}): run the migrations first, with `tranq::sea_orm::migrate`, `tranq::diesel::migrate`, `tranq::diesel::migrate_blocking` or `tranq::diesel_async::migrate` (or `tranq::diesel::MIGRATIONS` with diesel_migrations), the `tranq migrate` command, or the SQL of `tranq migrate --print`"
     )]
     #[non_exhaustive]
     SchemaMissing {
@@ -80,6 +80,39 @@ pub enum Error {
     InvalidMaxAttempts {
         /// The task of the job refused.
         task: &'static str,
+    },
+    /// No job has this id (it never existed, or was pruned or deleted when completed).
+    #[error("no job {id}: it never existed, or it was pruned or deleted once finished")]
+    #[non_exhaustive]
+    NoSuchJob {
+        /// The id asked for.
+        id: i64,
+    },
+    /// The job is not in a state the action applies to (e.g. retrying a completed job).
+    #[error(
+        "cannot {action} job {id}: it is {state}, and {action} applies to jobs that are {applies_to}"
+    )]
+    #[non_exhaustive]
+    WrongJobState {
+        /// The job.
+        id: i64,
+        /// What was asked: `cancel`, `discard`, `retry`.
+        action: &'static str,
+        /// The state the job is in.
+        state: crate::JobState,
+        /// The states the action applies to.
+        applies_to: &'static str,
+    },
+    /// A task takes a `State<T>` the worker was not given.
+    #[error(
+        "task `{task}` takes `State<{state}>`, but this worker has no `{state}`: add `.state(value)` with one to `Worker::builder(store)`"
+    )]
+    #[non_exhaustive]
+    MissingState {
+        /// The task that takes the state.
+        task: &'static str,
+        /// The state's type.
+        state: &'static str,
     },
     /// Two `#[task]` definitions share one name.
     #[error(
@@ -212,6 +245,28 @@ impl Error {
     /// [`is_transient`](Error::is_transient)).
     pub fn is_deadlock(&self) -> bool {
         matches!(self, Error::Database { message, .. } if message.to_ascii_lowercase().contains("deadlock"))
+    }
+}
+
+/// SeaORM's errors become [`Error::Database`] (or [`Error::SchemaMissing`]), so that `?` works on
+/// both in a function or closure transaction whose error type is `tranq::Error`:
+/// `db.transaction::<_, _, tranq::Error>(|txn| ...)`.
+#[cfg(feature = "sea-orm")]
+impl From<sea_orm::DbErr> for Error {
+    fn from(error: sea_orm::DbErr) -> Self {
+        Error::database(error)
+    }
+}
+
+/// The outcome of `db.transaction::<_, _, tranq::Error>(...)` back as one `tranq::Error`: the
+/// closure's own error as it was, a failure to begin or commit as [`Error::Database`].
+#[cfg(feature = "sea-orm")]
+impl From<sea_orm::TransactionError<Error>> for Error {
+    fn from(error: sea_orm::TransactionError<Error>) -> Self {
+        match error {
+            sea_orm::TransactionError::Connection(db) => Error::database(db),
+            sea_orm::TransactionError::Transaction(error) => error,
+        }
     }
 }
 

@@ -6,6 +6,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
+use crate::task::DEFAULT_QUEUE;
 
 /// The id of a row in `tranq_jobs`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -124,8 +125,10 @@ pub struct Lease {
     pub token: i64,
 }
 
-/// Everything known about one job row, for inspection and tests.
+/// Everything known about one job row, for inspection and tests. More fields may come (it is
+/// `#[non_exhaustive]`): read it, do not build it.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct JobInfo {
     /// Row id.
     pub id: JobId,
@@ -155,6 +158,7 @@ pub struct JobInfo {
 
 /// One recorded failure.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct AttemptError {
     /// The attempt that failed.
     pub attempt: u32,
@@ -162,4 +166,37 @@ pub struct AttemptError {
     pub at: String,
     /// What went wrong.
     pub message: String,
+}
+
+impl JobInfo {
+    /// A job row as a test of tranq's own would have read it: available, no errors, no tags.
+    #[doc(hidden)]
+    pub fn for_test(id: JobId, state: JobState, attempt: u32, max_attempts: u32) -> Self {
+        JobInfo {
+            id,
+            queue: DEFAULT_QUEUE.to_owned(),
+            task: String::new(),
+            args: serde_json::Value::Null,
+            state,
+            priority: 0,
+            attempt,
+            max_attempts,
+            errors: Vec::new(),
+            tags: Vec::new(),
+            result: None,
+            run_at_us: 0,
+        }
+    }
+}
+
+impl AttemptError {
+    /// A recorded failure, for tests of tranq's own.
+    #[doc(hidden)]
+    pub fn for_test(attempt: u32, message: impl Into<String>) -> Self {
+        AttemptError {
+            attempt,
+            at: String::new(),
+            message: message.into(),
+        }
+    }
 }

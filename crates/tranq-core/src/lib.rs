@@ -13,6 +13,8 @@ mod migrate;
 mod new_job;
 mod nul_char;
 mod registry;
+mod shutdown_signal;
+mod state;
 mod store;
 mod task;
 mod task_error;
@@ -29,13 +31,15 @@ pub use maintenance::{
 };
 pub use migrate::{Migration, migrations};
 pub use new_job::{
-    DEFAULT_MAX_PAYLOAD_BYTES, EnqueueVia, JobBuilder, MAX_QUEUE_NAME_LEN, NewJob, insert_query,
-    inserted_ids, validate_queue,
+    DEFAULT_MAX_PAYLOAD_BYTES, Enqueue, Executor, JobBuilder, MAX_QUEUE_NAME_LEN, NewJob,
+    insert_query, inserted_ids, validate_queue,
 };
 pub use registry::{Registration, Registry};
+pub use shutdown_signal::{ShutdownSignal, shutdown_signal};
+pub use state::{State, StateType};
 pub use store::{
-    Backend, ClaimParams, Completion, FailParams, LeaderParams, Notifications, PruneParams,
-    SqlStore, Store, Transaction,
+    Backend, ClaimParams, Completion, FailParams, JobFilter, LeaderParams, Notifications,
+    PruneParams, SqlStore, Store, Transaction,
 };
 pub use task::{DEFAULT_MAX_ATTEMPTS, DEFAULT_QUEUE, Task, TaskContext, TaskOptions, TaskResult};
 pub use task_error::{TaskError, TaskErrorKind};
@@ -70,6 +74,12 @@ pub mod __private {
             },
             Err(error) => Err(error.into()),
         }
+    }
+
+    /// The error of an attempt whose task takes a state the worker does not have (possible
+    /// only with a registry built by hand: `build` checks the rest).
+    pub fn missing_state(task: &'static str, state: &'static str) -> TaskError {
+        TaskError::retry(crate::Error::MissingState { task, state }.to_string())
     }
 
     /// Compile-time check that a task's argument type can be stored.

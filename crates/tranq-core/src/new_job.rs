@@ -73,12 +73,11 @@ pub fn validate_queue(name: &str) -> Result<()> {
     })
 }
 
-/// Options for one enqueue call, starting from the task's defaults.
-///
-/// `A` is the adapter (`tranq::sea_orm::SeaOrm`, ...) whose connection types the builder accepts
-/// in `enqueue_in`.
+/// Options for one enqueue call, starting from the task's defaults: `MyTask::builder()`, then
+/// `.enqueue_in(conn, args)` on any connection or transaction of an enabled adapter (see
+/// [`Executor`]).
 #[must_use = "a builder does nothing until `enqueue_in` is called"]
-pub struct JobBuilder<T, A> {
+pub struct JobBuilder<T> {
     queue: Option<String>,
     priority: i16,
     run_at_us: Option<i64>,
@@ -86,10 +85,10 @@ pub struct JobBuilder<T, A> {
     max_attempts: u32,
     tags: Vec<String>,
     max_payload_bytes: usize,
-    _marker: PhantomData<fn() -> (T, A)>,
+    _marker: PhantomData<fn() -> T>,
 }
 
-impl<T, A> Clone for JobBuilder<T, A> {
+impl<T> Clone for JobBuilder<T> {
     fn clone(&self) -> Self {
         JobBuilder {
             queue: self.queue.clone(),
@@ -104,7 +103,7 @@ impl<T, A> Clone for JobBuilder<T, A> {
     }
 }
 
-impl<T: Task, A> std::fmt::Debug for JobBuilder<T, A> {
+impl<T: Task> std::fmt::Debug for JobBuilder<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("JobBuilder")
             .field("task", &T::NAME)
@@ -119,13 +118,13 @@ impl<T: Task, A> std::fmt::Debug for JobBuilder<T, A> {
     }
 }
 
-impl<T: Task, A> Default for JobBuilder<T, A> {
+impl<T: Task> Default for JobBuilder<T> {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl<T: Task, A> JobBuilder<T, A> {
+impl<T: Task> JobBuilder<T> {
     /// The task's defaults.
     pub fn new() -> Self {
         JobBuilder {
@@ -232,26 +231,27 @@ impl<T: Task, A> JobBuilder<T, A> {
         args.into_iter().map(|a| self.build(&a)).collect()
     }
 
-    /// Inserts one job through connection `conn` of adapter `A` (inside the caller's transaction
-    /// when `conn` is one); returns its id.
-    pub fn enqueue_in<C>(&self, conn: C, args: T::Args) -> A::Output<JobId>
+    /// Inserts one job on `conn` (inside the caller's transaction when `conn` is one); returns
+    /// its id. What it returns is the adapter's: a future for SeaORM and diesel-async, a
+    /// `QueryResult` for Diesel.
+    pub fn enqueue_in<C, Via>(&self, conn: C, args: T::Args) -> C::Output<JobId>
     where
-        A: EnqueueVia<C>,
+        C: Executor<Via>,
     {
-        A::insert(conn, self.build(&args).map(|job| vec![job]), first_id)
+        conn.insert(self.build(&args).map(|job| vec![job]), first_id)
     }
 
     /// Inserts many jobs in one statement (sync Diesel on MariaDB: see
     /// [`LastIdInsert`](crate::LastIdInsert)); returns their ids in order.
-    pub fn enqueue_many_in<C>(
+    pub fn enqueue_many_in<C, Via>(
         &self,
         conn: C,
         args: impl IntoIterator<Item = T::Args>,
-    ) -> A::Output<Vec<JobId>>
+    ) -> C::Output<Vec<JobId>>
     where
-        A: EnqueueVia<C>,
+        C: Executor<Via>,
     {
-        A::insert(conn, self.build_many(args), Ok)
+        conn.insert(self.build_many(args), Ok)
     }
 }
 
@@ -261,22 +261,76 @@ fn first_id(ids: Vec<JobId>) -> Result<JobId> {
         .ok_or_else(|| Error::database_message("insert returned no id"))
 }
 
-/// How an adapter inserts jobs over one kind of connection `C` (a transaction, a connection).
+/// A connection or transaction jobs can be enqueued on, like sqlx's `Executor`: what
+/// [`Enqueue::enqueue_in`] and [`JobBuilder::enqueue_in`] take.
 ///
-/// Implemented by adapter crates for their marker type; the output is a future for async
-/// adapters and a plain `Result` for Diesel. Not for users to implement.
-pub trait EnqueueVia<C> {
-    /// What an enqueue call returns: `Result<R>` or a future of it.
+/// Implemented by the adapters, for `Via` their marker type:
+///
+/// | adapter | `conn` | returns |
+/// |---|---|---|
+/// | `tranq::sea_orm` | `&DatabaseTransaction`, `&DatabaseConnection` | a future of `tranq::Result` |
+/// | `tranq::diesel` | `&mut PgConnection`, `&mut MysqlConnection`, `&mut SqliteConnection`, `&mut` an r2d2 `PooledConnection` of one | `diesel::QueryResult` |
+/// | `tranq::diesel_async` | `&mut AsyncPgConnection`, `&mut AsyncMysqlConnection`, `&mut SyncConnectionWrapper<SqliteConnection>`, `&mut` a bb8 `PooledConnection` of one | a future of `diesel::QueryResult` |
+///
+/// A `&mut` connection is moved into the call: to use it again afterwards, pass a fresh
+/// reborrow, `MyTask::enqueue_in(&mut *conn, args)` (as with sqlx).
+///
+/// Not for users to implement: its method is not part of the public API.
+pub trait Executor<Via>: Sized {
+    /// What an enqueue call returns: `Result<R>` (or the adapter's error) or a future of it.
     type Output<R: Send + 'static>;
-    /// Runs the insert query built by [`insert_query`] on `conn` (or, where the client cannot
-    /// read its `RETURNING` rows, the statements of a [`LastIdInsert`](crate::LastIdInsert));
-    /// `finish` shapes the ids.
+    /// Runs the insert query built by [`insert_query`] on this connection (or, where the client
+    /// cannot read its `RETURNING` rows, the statements of a
+    /// [`LastIdInsert`](crate::LastIdInsert)); `finish` shapes the ids.
+    #[doc(hidden)]
     fn insert<R: Send + 'static>(
-        conn: C,
+        self,
         jobs: Result<Vec<NewJob>>,
         finish: fn(Vec<JobId>) -> Result<R>,
     ) -> Self::Output<R>;
 }
+
+/// Enqueue methods on every task: `MyTask::enqueue_in(&txn, args)`.
+///
+/// Each call adds exactly one statement to the transaction `conn` is in, so the job commits or
+/// rolls back with the caller's own writes. `#[task]` also gives each task handle these as
+/// inherent functions, so calling them needs no import; the trait is for code generic over
+/// tasks. It is implemented for every [`Task`] and cannot be implemented otherwise.
+///
+/// ```
+/// use tranq_core::{Enqueue, Executor, JobId, Task};
+///
+/// /// Enqueues any task whose arguments are an order id, on any connection.
+/// fn follow_up<T, C, Via>(conn: C, order: i64) -> C::Output<JobId>
+/// where
+///     T: Task<Args = i64>,
+///     C: Executor<Via>,
+/// {
+///     T::enqueue_in(conn, order)
+/// }
+/// ```
+pub trait Enqueue: Task + Sized {
+    /// Options for one enqueue (delay, run_at, priority, queue, max_attempts, tags), then
+    /// `.enqueue_in(conn, args)`.
+    fn builder() -> JobBuilder<Self> {
+        JobBuilder::new()
+    }
+
+    /// Inserts one job with the task's defaults on `conn`; returns its id.
+    fn enqueue_in<C: Executor<Via>, Via>(conn: C, args: Self::Args) -> C::Output<JobId> {
+        Self::builder().enqueue_in(conn, args)
+    }
+
+    /// Inserts many jobs in one statement; returns their ids in order.
+    fn enqueue_many_in<C: Executor<Via>, Via>(
+        conn: C,
+        args: impl IntoIterator<Item = Self::Args>,
+    ) -> C::Output<Vec<JobId>> {
+        Self::builder().enqueue_many_in(conn, args)
+    }
+}
+
+impl<T: Task> Enqueue for T {}
 
 /// The one statement that inserts `jobs` (and wakes idle workers) in `dialect`.
 pub fn insert_query(dialect: Dialect, jobs: &[NewJob]) -> Result<Query> {

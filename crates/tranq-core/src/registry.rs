@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use futures::future::BoxFuture;
 
 use crate::error::{Error, Result};
+use crate::state::StateType;
 use crate::task::{Task, TaskContext, TaskOptions, TaskResult};
 
 type Runner = fn(TaskContext, &str) -> Result<BoxFuture<'static, TaskResult>, String>;
@@ -16,6 +17,7 @@ pub struct Registration {
     options: TaskOptions,
     defined_at: (&'static str, u32),
     run: Runner,
+    state: Option<StateType>,
 }
 
 inventory::collect!(Registration);
@@ -28,7 +30,12 @@ impl Registration {
             options: T::OPTIONS,
             defined_at: (file, line),
             run: run_erased::<T>,
+            state: T::STATE,
         }
+    }
+    /// The shared state the task takes, if any.
+    pub fn state(&self) -> Option<StateType> {
+        self.state
     }
     /// The task's name.
     pub fn name(&self) -> &'static str {
@@ -105,6 +112,23 @@ impl Registry {
         let mut names: Vec<_> = self.tasks.keys().copied().collect();
         names.sort_unstable();
         names
+    }
+
+    /// The tasks whose default queue is one of `queues` and which take a state that `has`
+    /// does not have: `(task, state type)`.
+    pub(crate) fn missing_states(
+        &self,
+        queues: &[&str],
+        has: impl Fn(StateType) -> bool,
+    ) -> Vec<(&'static str, StateType)> {
+        let mut missing: Vec<_> = self
+            .tasks
+            .values()
+            .filter(|r| queues.contains(&r.options.queue_name()))
+            .filter_map(|r| r.state.filter(|ty| !has(*ty)).map(|ty| (r.name, ty)))
+            .collect();
+        missing.sort_unstable_by_key(|(name, _)| *name);
+        missing
     }
 
     /// True when some task's default queue is `queue`.

@@ -38,6 +38,9 @@ pub trait Task: Send + Sync + 'static {
     const NAME: &'static str;
     /// Defaults for jobs of this task (queue, attempts, priority, timeout).
     const OPTIONS: TaskOptions = TaskOptions::new();
+    /// The shared state the task takes (a `State<T>` parameter under `#[task]`), if any: a
+    /// worker is built only when it has one (see [`WorkerBuilder::state`](crate::WorkerBuilder::state)).
+    const STATE: Option<crate::StateType> = None;
     /// Runs one attempt.
     fn run(ctx: TaskContext, args: Self::Args) -> BoxFuture<'static, TaskResult>;
 }
@@ -122,6 +125,8 @@ pub struct TaskContext {
     pub(crate) shutdown: CancellationToken,
     /// Cancelled when this attempt is called off (its lease was lost).
     pub(crate) called_off: CancellationToken,
+    /// The worker's shared state, one value per type.
+    pub(crate) states: crate::state::States,
 }
 
 impl TaskContext {
@@ -141,7 +146,28 @@ impl TaskContext {
             lease_token: 0,
             shutdown: CancellationToken::new(),
             called_off: CancellationToken::new(),
+            states: crate::state::States::default(),
         }
+    }
+
+    /// This context with `state` as the worker's state of its type, for unit tests of tasks that
+    /// read it with [`state`](Self::state).
+    ///
+    /// ```
+    /// let ctx = tranq_core::TaskContext::for_test(1).with_state(42_u32);
+    /// assert_eq!(ctx.state::<u32>(), Some(42));
+    /// ```
+    pub fn with_state<T: Clone + Send + Sync + 'static>(mut self, state: T) -> Self {
+        self.states.insert(state);
+        self
+    }
+
+    /// A clone of the worker's state of type `T` (given with
+    /// [`WorkerBuilder::state`](crate::WorkerBuilder::state)), or `None` when it has none. A
+    /// `#[task]` fn can take it as a `State<T>` parameter instead, which the worker checks when
+    /// it is built.
+    pub fn state<T: Clone + Send + Sync + 'static>(&self) -> Option<T> {
+        self.states.get::<T>()
     }
     /// The job's id.
     pub fn job_id(&self) -> JobId {

@@ -1,57 +1,70 @@
-//! `MyTask::enqueue_in(conn, args).await` on any diesel-async connection tranq supports.
+//! `MyTask::enqueue_in(conn, args).await` on diesel-async connections.
 
+use bb8::PooledConnection;
 use diesel::QueryResult;
 use futures::future::BoxFuture;
-use tranq_core::{EnqueueVia, JobBuilder, JobId, NewJob, Result, Task, insert_query, inserted_ids};
+use tranq_core::{Executor, JobId, NewJob, Result, insert_query, inserted_ids};
 use tranq_diesel::shared::{enqueue_failed, into_diesel};
 
 use crate::{DieselAsync, TranqAsyncConnection};
 
-impl<'c, C: TranqAsyncConnection> EnqueueVia<&'c mut C> for DieselAsync {
+/// Inserts `jobs` on any diesel-async connection tranq speaks in one statement; `finish` shapes
+/// the ids. What the [`Executor`] impls run; tranq's tests call it over connection types of
+/// their own.
+#[doc(hidden)]
+pub fn insert_jobs<C: TranqAsyncConnection, R: Send + 'static>(
+    conn: &mut C,
+    jobs: Result<Vec<NewJob>>,
+    finish: fn(Vec<JobId>) -> Result<R>,
+) -> BoxFuture<'_, QueryResult<R>> {
+    Box::pin(async move {
+        let jobs = jobs.map_err(into_diesel)?;
+        let query = insert_query(C::DIALECT, &jobs).map_err(into_diesel)?;
+        let rows = conn.tranq_fetch(&query).await.map_err(enqueue_failed)?;
+        inserted_ids(rows).and_then(finish).map_err(into_diesel)
+    })
+}
+
+/// `Executor` for `&mut` each diesel-async connection type tranq speaks.
+macro_rules! executor {
+    ($($(#[$cfg:meta])* $conn:ty),* $(,)?) => {$(
+        $(#[$cfg])*
+        impl<'c> Executor<DieselAsync> for &'c mut $conn {
+            type Output<R: Send + 'static> = BoxFuture<'c, QueryResult<R>>;
+
+            fn insert<R: Send + 'static>(
+                self,
+                jobs: Result<Vec<NewJob>>,
+                finish: fn(Vec<JobId>) -> Result<R>,
+            ) -> Self::Output<R> {
+                insert_jobs(self, jobs, finish)
+            }
+        }
+    )*};
+}
+
+executor!(
+    #[cfg(feature = "postgres")]
+    diesel_async::AsyncPgConnection,
+    #[cfg(feature = "mysql")]
+    diesel_async::AsyncMysqlConnection,
+    #[cfg(feature = "sqlite")]
+    diesel_async::sync_connection_wrapper::SyncConnectionWrapper<diesel::SqliteConnection>,
+);
+
+/// A connection from a bb8 pool of one of the above.
+impl<'c, 'p, M> Executor<DieselAsync> for &'c mut PooledConnection<'p, M>
+where
+    M: bb8::ManageConnection,
+    PooledConnection<'p, M>: TranqAsyncConnection,
+{
     type Output<R: Send + 'static> = BoxFuture<'c, QueryResult<R>>;
 
     fn insert<R: Send + 'static>(
-        conn: &'c mut C,
+        self,
         jobs: Result<Vec<NewJob>>,
         finish: fn(Vec<JobId>) -> Result<R>,
     ) -> Self::Output<R> {
-        Box::pin(async move {
-            let jobs = jobs.map_err(into_diesel)?;
-            let query = insert_query(C::DIALECT, &jobs).map_err(into_diesel)?;
-            let rows = conn.tranq_fetch(&query).await.map_err(enqueue_failed)?;
-            inserted_ids(rows).and_then(finish).map_err(into_diesel)
-        })
+        insert_jobs(self, jobs, finish)
     }
 }
-
-/// Enqueue methods on every task handle, for diesel-async connections.
-///
-/// Each call adds exactly one statement to the transaction `conn` is in. Errors are
-/// `diesel::result::Error`, so that `?` works inside `conn.transaction(async move |conn| ...)`;
-/// tranq's own (invalid queue, payload too large, missing schema) come back typed through
-/// [`tranq_error`](crate::tranq_error).
-pub trait Enqueue: Task + Sized {
-    /// Options for one enqueue (delay, run_at, priority, queue, max_attempts, tags), then
-    /// `.enqueue_in(conn, args).await`.
-    fn options() -> JobBuilder<Self, DieselAsync> {
-        JobBuilder::new()
-    }
-
-    /// Inserts one job with the task's defaults on `conn`; returns its id.
-    fn enqueue_in<C: TranqAsyncConnection>(
-        conn: &mut C,
-        args: Self::Args,
-    ) -> BoxFuture<'_, QueryResult<JobId>> {
-        Self::options().enqueue_in(conn, args)
-    }
-
-    /// Inserts many jobs in one statement; returns their ids in order.
-    fn enqueue_many_in<C: TranqAsyncConnection>(
-        conn: &mut C,
-        args: impl IntoIterator<Item = Self::Args>,
-    ) -> BoxFuture<'_, QueryResult<Vec<JobId>>> {
-        Self::options().enqueue_many_in(conn, args)
-    }
-}
-
-impl<T: Task> Enqueue for T {}

@@ -5,9 +5,12 @@
 //! feature: `postgres` (`AsyncPgConnection`), `mysql` (`AsyncMysqlConnection`, MariaDB 10.6+)
 //! or `sqlite` (`SyncConnectionWrapper<SqliteConnection>`, SQLite bundled).
 //!
-//! - [`Enqueue`]: `MyTask::enqueue_in(conn, args).await?` on a `&mut AsyncPgConnection` (or
+//! - Enqueue: `MyTask::enqueue_in(conn, args).await?` on a `&mut AsyncPgConnection` (or
 //!   one of the other two, or a bb8-pooled one), inside
-//!   `conn.transaction(async move |conn| ...)`; exactly one statement per call.
+//!   `conn.transaction(async move |conn| ...)`; exactly one statement per call. Errors are
+//!   `diesel::result::Error`, so that `?` works in the closure; tranq's own (invalid queue,
+//!   payload too large, missing schema) come back typed through [`tranq_error`]. The `conn` is
+//!   moved into the call: pass `&mut *conn` to use it again after.
 //! - [`Store`]: `Store::new(pool)` over a `bb8::Pool<AsyncDieselConnectionManager<AsyncPgConnection>>`
 //!   (or of the other two), for `tranq::Worker::builder`.
 //! - Wake-ups: on Postgres the store listens for `NOTIFY` on a dedicated connection (outside the
@@ -32,7 +35,7 @@
 //! #     fn run(_: tranq_core::TaskContext, _: Invoice) -> futures::future::BoxFuture<'static, tranq_core::TaskResult> { Box::pin(async { Ok(None) }) }
 //! # }
 //! use diesel_async::{AsyncConnection, AsyncPgConnection};
-//! use tranq_diesel_async::Enqueue as _;
+//! # use tranq_core::Enqueue as _; // `#[tranq::task]` handles need no import
 //!
 //! async fn place_order(conn: &mut AsyncPgConnection) -> diesel::QueryResult<()> {
 //!     conn.transaction::<_, diesel::result::Error, _>(async move |conn| {
@@ -59,14 +62,15 @@ mod transaction;
 
 pub use backend::AsyncDieselBackend;
 pub use connection::{Manager, StoreConnection, TranqAsyncConnection};
-pub use enqueue::Enqueue;
+pub use enqueue::insert_jobs;
 #[cfg(feature = "sqlite")]
 pub use sqlite::SqliteSetup;
-pub use tranq_diesel::{MIGRATIONS, Migrations, tranq_error};
+pub use tranq_diesel::{MIGRATIONS, Migrations, as_tranq_error, tranq_error};
 
 use diesel_async::pooled_connection::PoolError;
 
-/// Marker for the diesel-async adapter in [`tranq_core::JobBuilder`]`<T, DieselAsync>`.
+/// Marker for the diesel-async adapter: `&mut` its connections are
+/// [`tranq_core::Executor`]`<DieselAsync>`.
 #[derive(Debug, Clone, Copy)]
 pub struct DieselAsync;
 

@@ -55,9 +55,7 @@ pub struct SqliteSetup(tranq_diesel::SqliteSetup);
 impl SqliteSetup {
     /// Writers wait up to `timeout` for the write lock.
     pub fn busy_timeout(timeout: Duration) -> Self {
-        SqliteSetup(tranq_diesel::SqliteSetup {
-            busy_timeout: timeout,
-        })
+        SqliteSetup(tranq_diesel::SqliteSetup::busy_timeout(timeout))
     }
 }
 

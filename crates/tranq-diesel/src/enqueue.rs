@@ -1,36 +1,82 @@
-//! `MyTask::enqueue_in(conn, args)` on any Diesel connection tranq supports.
+//! `MyTask::enqueue_in(conn, args)` on Diesel connections. On MariaDB this client reads the ids
+//! with `LAST_INSERT_ID()` right after the insert: two statements for one job, three for a batch
+//! (the auto-increment lock mode is read first), run in a savepoint; under
+//! `innodb_autoinc_lock_mode = 2` a batch is one insert per job.
 
 use diesel::QueryResult;
+use diesel::r2d2::{ManageConnection, PooledConnection};
 use tranq_core::{
-    EnqueueVia, InsertAnswer, InsertIds, InsertStep, JobBuilder, JobId, LastIdInsert, NewJob,
-    Result, Task, insert_query, inserted_ids,
+    Executor, InsertAnswer, InsertIds, InsertStep, JobId, LastIdInsert, NewJob, Result,
+    insert_query, inserted_ids,
 };
 
 use crate::shared::{enqueue_failed, into_diesel};
 use crate::{Diesel, TranqConnection};
 
-impl<'c, C: TranqConnection> EnqueueVia<&'c mut C> for Diesel {
+/// Inserts `jobs` on any Diesel connection tranq speaks; `finish` shapes the ids. What the
+/// [`Executor`] impls run; tranq's tests call it over connection types of their own.
+#[doc(hidden)]
+pub fn insert_jobs<C: TranqConnection, R>(
+    conn: &mut C,
+    jobs: Result<Vec<NewJob>>,
+    finish: fn(Vec<JobId>) -> Result<R>,
+) -> QueryResult<R> {
+    let jobs = jobs.map_err(into_diesel)?;
+    let ids = match C::INSERT_IDS {
+        InsertIds::Returning => {
+            let query = insert_query(C::DIALECT, &jobs).map_err(into_diesel)?;
+            inserted_ids(conn.tranq_fetch(&query).map_err(enqueue_failed)?).map_err(into_diesel)?
+        }
+        // A batch may take several inserts: a savepoint keeps it all or nothing.
+        InsertIds::LastInsertId if jobs.len() > 1 => {
+            conn.tranq_atomically(|conn| insert_reading_last_id(conn, &jobs))?
+        }
+        InsertIds::LastInsertId => insert_reading_last_id(conn, &jobs)?,
+    };
+    finish(ids).map_err(into_diesel)
+}
+
+/// `Executor` for `&mut` each Diesel connection type tranq speaks.
+macro_rules! executor {
+    ($($(#[$cfg:meta])* $conn:ty),* $(,)?) => {$(
+        $(#[$cfg])*
+        impl<'c> Executor<Diesel> for &'c mut $conn {
+            type Output<R: Send + 'static> = QueryResult<R>;
+
+            fn insert<R: Send + 'static>(
+                self,
+                jobs: Result<Vec<NewJob>>,
+                finish: fn(Vec<JobId>) -> Result<R>,
+            ) -> Self::Output<R> {
+                insert_jobs(self, jobs, finish)
+            }
+        }
+    )*};
+}
+
+executor!(
+    #[cfg(feature = "postgres")]
+    diesel::PgConnection,
+    #[cfg(feature = "mysql")]
+    diesel::MysqlConnection,
+    #[cfg(feature = "sqlite")]
+    diesel::SqliteConnection,
+);
+
+/// A connection from an r2d2 pool of one of the above.
+impl<M> Executor<Diesel> for &mut PooledConnection<M>
+where
+    M: ManageConnection,
+    PooledConnection<M>: TranqConnection,
+{
     type Output<R: Send + 'static> = QueryResult<R>;
 
     fn insert<R: Send + 'static>(
-        conn: &'c mut C,
+        self,
         jobs: Result<Vec<NewJob>>,
         finish: fn(Vec<JobId>) -> Result<R>,
     ) -> Self::Output<R> {
-        let jobs = jobs.map_err(into_diesel)?;
-        let ids = match C::INSERT_IDS {
-            InsertIds::Returning => {
-                let query = insert_query(C::DIALECT, &jobs).map_err(into_diesel)?;
-                inserted_ids(conn.tranq_fetch(&query).map_err(enqueue_failed)?)
-                    .map_err(into_diesel)?
-            }
-            // A batch may take several inserts: a savepoint keeps it all or nothing.
-            InsertIds::LastInsertId if jobs.len() > 1 => {
-                conn.tranq_atomically(|conn| insert_reading_last_id(conn, &jobs))?
-            }
-            InsertIds::LastInsertId => insert_reading_last_id(conn, &jobs)?,
-        };
-        finish(ids).map_err(into_diesel)
+        insert_jobs(self, jobs, finish)
     }
 }
 
@@ -53,35 +99,3 @@ fn insert_reading_last_id<C: TranqConnection>(
         }
     }
 }
-
-/// Enqueue methods on every task handle, for Diesel connections.
-///
-/// Each call adds exactly one statement to the transaction `conn` is in. On MariaDB this client
-/// reads the ids with `LAST_INSERT_ID()` right after the insert: two statements for one job,
-/// three for a batch (the auto-increment lock mode is read first), run in a savepoint; under
-/// `innodb_autoinc_lock_mode = 2` a batch is one insert per job. Errors are
-/// `diesel::result::Error`, so that `?` works inside `conn.transaction(|conn| ...)`; tranq's own
-/// (invalid queue, payload too large, NUL character, missing schema) come back typed through
-/// [`tranq_error`](crate::tranq_error).
-pub trait Enqueue: Task + Sized {
-    /// Options for one enqueue (delay, run_at, priority, queue, max_attempts, tags), then
-    /// `.enqueue_in(conn, args)`.
-    fn options() -> JobBuilder<Self, Diesel> {
-        JobBuilder::new()
-    }
-
-    /// Inserts one job with the task's defaults on `conn`; returns its id.
-    fn enqueue_in<C: TranqConnection>(conn: &mut C, args: Self::Args) -> QueryResult<JobId> {
-        Self::options().enqueue_in(conn, args)
-    }
-
-    /// Inserts many jobs in one statement (on MariaDB: see above); returns their ids in order.
-    fn enqueue_many_in<C: TranqConnection>(
-        conn: &mut C,
-        args: impl IntoIterator<Item = Self::Args>,
-    ) -> QueryResult<Vec<JobId>> {
-        Self::options().enqueue_many_in(conn, args)
-    }
-}
-
-impl<T: Task> Enqueue for T {}

@@ -22,3 +22,22 @@ pub fn tranq_error(error: DieselError) -> Error {
         other => Error::database(other),
     }
 }
+
+/// The typed tranq error inside a Diesel error, without taking it: `Some` when tranq raised it
+/// (invalid queue, payload too large, NUL character, missing schema), `None` for the database's
+/// own errors.
+///
+/// ```
+/// use tranq_diesel::as_tranq_error;
+///
+/// let invalid = tranq_core::validate_queue("").unwrap_err();
+/// let err = diesel::result::Error::QueryBuilderError(Box::new(invalid));
+/// assert!(matches!(as_tranq_error(&err), Some(tranq_core::Error::InvalidQueue { .. })));
+/// assert!(as_tranq_error(&diesel::result::Error::NotFound).is_none());
+/// ```
+pub fn as_tranq_error(error: &DieselError) -> Option<&Error> {
+    match error {
+        DieselError::QueryBuilderError(inner) => inner.downcast_ref::<Error>(),
+        _ => None,
+    }
+}

@@ -35,7 +35,7 @@ use diesel::r2d2::CustomizeConnection;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SqliteSetup {
     /// How long a writer waits for the write lock. Default: 5 seconds.
-    pub busy_timeout: Duration,
+    busy_timeout: Duration,
 }
 
 impl Default for SqliteSetup {
@@ -47,8 +47,16 @@ impl Default for SqliteSetup {
 }
 
 impl SqliteSetup {
+    /// Writers wait up to `timeout` for the write lock (5 seconds by default).
+    pub fn busy_timeout(timeout: Duration) -> Self {
+        SqliteSetup {
+            busy_timeout: timeout,
+        }
+    }
+
     /// The statements that set a connection up, to run one at a time in this order (the busy
     /// timeout first, so that what can wait does).
+    #[doc(hidden)]
     pub fn statements(&self) -> [String; 2] {
         [
             format!("PRAGMA busy_timeout = {}", self.busy_timeout.as_millis()),

@@ -6,10 +6,17 @@ use proc_macro2::Span;
 use syn::ext::IdentExt;
 use syn::parse::{Parse, ParseStream};
 use syn::spanned::Spanned;
-use syn::{Expr, ExprLit, ExprUnary, Ident, Lit, LitInt, LitStr, Token, UnOp};
+use syn::{Expr, ExprLit, ExprUnary, Ident, Lit, LitInt, LitStr, Path, Token, UnOp};
 
 /// The keys `#[task]` accepts, in the order the error message lists them.
-const KEYS: [&str; 5] = ["name", "queue", "max_attempts", "priority", "timeout"];
+const KEYS: [&str; 6] = [
+    "name",
+    "queue",
+    "max_attempts",
+    "priority",
+    "timeout",
+    "crate",
+];
 
 /// Longest queue name tranq accepts; mirrors `tranq_core::MAX_QUEUE_NAME_LEN`.
 const MAX_QUEUE_NAME_LEN: usize = 128;
@@ -29,6 +36,8 @@ pub(crate) struct TaskArgs {
     pub(crate) max_attempts: Option<Given<u32>>,
     pub(crate) priority: Option<Given<i16>>,
     pub(crate) timeout: Option<Given<Duration>>,
+    /// The path of the `tranq` crate, for users who renamed the dependency.
+    pub(crate) krate: Option<Path>,
 }
 
 impl Parse for TaskArgs {
@@ -174,6 +183,18 @@ impl TaskArgs {
                     span: text.span(),
                 });
             }
+            "crate" => {
+                let text = string(key, value, "::my_tranq")?;
+                let path = text.parse::<Path>().map_err(|e| {
+                    syn::Error::new(
+                        text.span(),
+                        format!(
+                            "`crate` must be the path of the tranq crate, e.g. `crate = \"::my_tranq\"`: {e}"
+                        ),
+                    )
+                })?;
+                self.krate = Some(path);
+            }
             _ => unreachable!("KEYS lists every key handled here"),
         }
         Ok(())
@@ -286,6 +307,10 @@ mod tests {
         assert_eq!(args.max_attempts.map(|g| g.value), Some(5));
         assert_eq!(args.priority.map(|g| g.value), Some(-3));
         assert_eq!(args.timeout.map(|g| g.value), Some(Duration::from_secs(90)));
+        let renamed = parse(r#"crate = "::my_tranq""#)?
+            .krate
+            .map(|p| quote::quote!(#p).to_string());
+        assert_eq!(renamed.as_deref(), Some(":: my_tranq"));
         Ok(())
     }
 
@@ -317,6 +342,7 @@ mod tests {
         assert!(message(r#"name = """#).contains("must not be empty"));
         assert!(message("queue").contains("expected `=` after `queue`"));
         assert!(message("type = 1").contains("unknown #[task] argument `type`"));
+        assert!(message(r#"crate = "not a path""#).contains("path of the tranq crate"));
     }
 
     #[test]

@@ -55,6 +55,7 @@ fn expand(task: &TaskFn<'_>, args: &TaskArgs) -> TokenStream {
         handle,
         ctx_ty,
         args_ty,
+        state_ty,
         ret_ty,
     } = task;
     let fn_ident = &func.sig.ident;
@@ -65,8 +66,12 @@ fn expand(task: &TaskFn<'_>, args: &TaskArgs) -> TokenStream {
         Some(name) => name.clone(),
         None => LitStr::new(&fn_name, fn_ident.span()),
     };
-    let options = options(args);
-    let handle_struct = handle_struct(task, &name.value());
+    let krate = match &args.krate {
+        Some(path) => quote!(#path),
+        None => quote!(::tranq),
+    };
+    let options = options(args, &krate);
+    let handle_struct = handle_struct(task, &name.value(), &krate);
 
     // Spans below point errors that only the type checker can find at the user's tokens. They
     // keep call-site hygiene (`located_at`) so the generated locals resolve inside
@@ -75,17 +80,38 @@ fn expand(task: &TaskFn<'_>, args: &TaskArgs) -> TokenStream {
     // A `ctx` of the wrong type: "mismatched types" at the declared type.
     let ctx = quote_spanned!(at(ctx_ty.span())=> ctx);
     // A return type that is not a `Result<impl Serialize, impl Into<TaskError>>`: at the type.
+    let krate_at_ret = respanned(&krate, at(ret_ty.span()));
     let outcome =
-        quote_spanned!(at(ret_ty.span())=> ::tranq::__private::into_outcome(__tranq_result));
-    // A future that is not `Send`: at the fn's name.
-    let boxed = quote_spanned!(at(fn_ident.span())=> ::std::boxed::Box::pin(async move {
-        let __tranq_result = #fn_ident(#ctx, args).await;
-        #outcome
-    }));
+        quote_spanned!(at(ret_ty.span())=> #krate_at_ret::__private::into_outcome(__tranq_result));
+    // A future that is not `Send`: at the fn's name. With shared state, the state is taken
+    // from the context first; a worker checks at build time that it has it, so a missing one
+    // (a registry built by hand) fails the attempt with the fix, never a panic.
+    let boxed = match state_ty {
+        None => quote_spanned!(at(fn_ident.span())=> ::std::boxed::Box::pin(async move {
+            let __tranq_result = #fn_ident(#ctx, args).await;
+            #outcome
+        })),
+        Some(state_ty) => quote_spanned!(at(fn_ident.span())=> {
+            let ::core::option::Option::Some(__tranq_state) = ctx.state::<#state_ty>() else {
+                return ::std::boxed::Box::pin(::core::future::ready(::core::result::Result::Err(
+                    #krate::__private::missing_state(<Self as #krate::Task>::NAME, ::core::any::type_name::<#state_ty>()),
+                )));
+            };
+            ::std::boxed::Box::pin(async move {
+                let __tranq_result = #fn_ident(#ctx, args, #krate::State(__tranq_state)).await;
+                #outcome
+            })
+        }),
+    };
+    let state_const = state_ty.map(|state_ty| {
+        quote!(const STATE: ::core::option::Option<#krate::StateType> =
+            ::core::option::Option::Some(#krate::StateType::of::<#state_ty>());)
+    });
     // Arguments that cannot be stored: at the argument type.
+    let krate_at_args = respanned(&krate, at(args_ty.span()));
     let assert_args = quote_spanned!(at(args_ty.span())=>
         #(#cfg)*
-        const _: () = ::tranq::__private::assert_args::<#args_ty>();
+        const _: () = #krate_at_args::__private::assert_args::<#args_ty>();
     );
 
     quote! {
@@ -94,15 +120,51 @@ fn expand(task: &TaskFn<'_>, args: &TaskArgs) -> TokenStream {
         #handle_struct
 
         #(#cfg)*
-        impl ::tranq::Task for #handle {
+        impl #krate::Task for #handle {
             type Args = #args_ty;
             const NAME: &'static str = #name;
-            const OPTIONS: ::tranq::TaskOptions = #options;
+            const OPTIONS: #krate::TaskOptions = #options;
+            #state_const
             fn run(
-                ctx: ::tranq::TaskContext,
-                args: <Self as ::tranq::Task>::Args,
-            ) -> ::tranq::__private::BoxFuture<'static, ::tranq::TaskResult> {
+                ctx: #krate::TaskContext,
+                args: <Self as #krate::Task>::Args,
+            ) -> #krate::__private::BoxFuture<'static, #krate::TaskResult> {
                 #boxed
+            }
+        }
+
+        #(#cfg)*
+        impl #handle {
+            /// Options for one enqueue (delay, run_at, priority, queue, max_attempts, tags),
+            /// then `.enqueue_in(conn, args)`.
+            #[allow(dead_code)]
+            pub fn builder() -> #krate::JobBuilder<Self> {
+                #krate::JobBuilder::new()
+            }
+
+            /// Inserts one job with the task's defaults on `conn`, a connection or transaction
+            /// of an enabled adapter (see `tranq::Executor`); returns its id.
+            #[allow(dead_code)]
+            pub fn enqueue_in<C, Via>(
+                conn: C,
+                args: #args_ty,
+            ) -> <C as #krate::Executor<Via>>::Output<#krate::JobId>
+            where
+                C: #krate::Executor<Via>,
+            {
+                <Self as #krate::Enqueue>::enqueue_in(conn, args)
+            }
+
+            /// Inserts many jobs in one statement; returns their ids in order.
+            #[allow(dead_code)]
+            pub fn enqueue_many_in<C, Via>(
+                conn: C,
+                args: impl ::core::iter::IntoIterator<Item = #args_ty>,
+            ) -> <C as #krate::Executor<Via>>::Output<::std::vec::Vec<#krate::JobId>>
+            where
+                C: #krate::Executor<Via>,
+            {
+                <Self as #krate::Enqueue>::enqueue_many_in(conn, args)
             }
         }
 
@@ -110,16 +172,16 @@ fn expand(task: &TaskFn<'_>, args: &TaskArgs) -> TokenStream {
 
         #(#cfg)*
         const _: () = {
-            ::tranq::__private::inventory::submit! {
-                ::tranq::Registration::of::<#handle>(::core::file!(), ::core::line!())
+            #krate::__private::inventory::submit! {
+                #krate::Registration::of::<#handle>(::core::file!(), ::core::line!())
             }
         };
     }
 }
 
 /// `TaskOptions::new()` followed by the setters that were given.
-fn options(args: &TaskArgs) -> TokenStream {
-    let mut options = quote!(::tranq::TaskOptions::new());
+fn options(args: &TaskArgs, krate: &TokenStream) -> TokenStream {
+    let mut options = quote!(#krate::TaskOptions::new());
     if let Some(queue) = &args.queue {
         options.extend(quote!(.queue(#queue)));
     }
@@ -153,16 +215,18 @@ fn options(args: &TaskArgs) -> TokenStream {
 }
 
 /// The unit struct `SendInvoice`, with the fn's visibility and `cfg`s.
-fn handle_struct(task: &TaskFn<'_>, name: &str) -> TokenStream {
+fn handle_struct(task: &TaskFn<'_>, name: &str, krate: &TokenStream) -> TokenStream {
     let func = task.func;
     let handle = &task.handle;
     let vis = &func.vis;
     let cfg = cfg_attrs(&func.attrs);
     let fn_name = func.sig.ident.unraw().to_string();
     let summary = format!(" Task handle of [`{fn_name}`], generated by `#[tranq::task]`.");
+    let krate = krate.to_string().replace(' ', "");
     let detail = format!(
-        " Stored as task `{name}`; implements [`tranq::Task`]: enqueue jobs of it, \
-         or name it when building a worker's registry."
+        " Stored as task `{name}`; implements [`{krate}::Task`]. Enqueue jobs of it with \
+         `{handle}::enqueue_in(conn, args)` inside your transaction, or name it when building \
+         a worker's registry."
     );
     quote! {
         #(#cfg)*
@@ -211,6 +275,26 @@ fn cfg_attrs(attrs: &[Attribute]) -> Vec<&Attribute> {
     attrs
         .iter()
         .filter(|attr| attr.path().is_ident("cfg"))
+        .collect()
+}
+
+/// `tokens` with every token at `span`, so that an error in code naming the crate points where
+/// the rest of that code does.
+fn respanned(tokens: &TokenStream, span: Span) -> TokenStream {
+    tokens
+        .clone()
+        .into_iter()
+        .map(|mut token| {
+            if let proc_macro2::TokenTree::Group(group) = &token {
+                let mut inner =
+                    proc_macro2::Group::new(group.delimiter(), respanned(&group.stream(), span));
+                inner.set_span(span);
+                token = proc_macro2::TokenTree::Group(inner);
+            } else {
+                token.set_span(span);
+            }
+            token
+        })
         .collect()
 }
 

@@ -7,7 +7,7 @@ use quote::quote;
 use syn::ext::IdentExt;
 use syn::{FnArg, Ident, ItemFn, ReturnType, Type};
 
-const SHAPE: &str = "`async fn name(ctx: TaskContext, args: YourArgs) -> Result<T, E>`";
+const SHAPE: &str = "`async fn name(ctx: TaskContext, args: YourArgs) -> Result<T, E>` (and, for shared state, a third parameter `State(app): State<App>`)";
 
 /// The parts of a valid task fn that the expansion uses.
 pub(crate) struct TaskFn<'a> {
@@ -19,6 +19,8 @@ pub(crate) struct TaskFn<'a> {
     pub(crate) ctx_ty: &'a Type,
     /// Type of the second parameter: the task's `Args`.
     pub(crate) args_ty: &'a Type,
+    /// `T` of a third parameter `State<T>`, when there is one.
+    pub(crate) state_ty: Option<&'a Type>,
     /// The declared return type, expected to be a `Result`.
     pub(crate) ret_ty: &'a Type,
 }
@@ -86,11 +88,12 @@ pub(crate) fn validate(func: &ItemFn) -> syn::Result<TaskFn<'_>> {
 
     errors.finish()?;
     match (handle, params, ret_ty) {
-        (Some(handle), Some((ctx_ty, args_ty)), Some(ret_ty)) => Ok(TaskFn {
+        (Some(handle), Some((ctx_ty, args_ty, state_ty)), Some(ret_ty)) => Ok(TaskFn {
             func,
             handle,
             ctx_ty,
             args_ty,
+            state_ty,
             ret_ty,
         }),
         // Each `None` pushed an error, and `finish` returned it.
@@ -121,8 +124,8 @@ pub(crate) fn handle_ident(func: &ItemFn) -> syn::Result<Ident> {
     }
 }
 
-/// The types of `(ctx, args)`.
-fn params(func: &ItemFn) -> syn::Result<(&Type, &Type)> {
+/// The types of `(ctx, args)`, and `T` of a third parameter `State<T>`.
+fn params(func: &ItemFn) -> syn::Result<(&Type, &Type, Option<&Type>)> {
     let inputs = &func.sig.inputs;
     let mut typed = Vec::with_capacity(inputs.len());
     for input in inputs {
@@ -136,41 +139,77 @@ fn params(func: &ItemFn) -> syn::Result<(&Type, &Type)> {
             FnArg::Typed(pat_type) => typed.push(pat_type),
         }
     }
-    match typed.as_slice() {
-        [ctx, args] => {
-            let mut errors = Errors::default();
-            for (param, what) in [(ctx, "`ctx`"), (args, "`args`")] {
-                if let Type::ImplTrait(_) = &*param.ty {
-                    errors.push(syn::Error::new_spanned(
-                        &param.ty,
-                        format!("the {what} parameter of a #[task] fn cannot be `impl Trait`: name a concrete type"),
-                    ));
-                }
-            }
-            errors.finish()?;
-            Ok((&ctx.ty, &args.ty))
-        }
-        [_, _, extra @ ..] => {
+    let (ctx, args, state) = match typed.as_slice() {
+        [ctx, args] => (ctx, args, None),
+        [ctx, args, state] => (ctx, args, Some(state_inner(&state.ty)?)),
+        [_, _, state, extra @ ..] => {
             let extra = quote!(#(#extra),*);
-            Err(syn::Error::new_spanned(
+            let too_many = syn::Error::new_spanned(
                 extra,
                 format!(
-                    "#[task] fn takes exactly two parameters, {SHAPE}; remove {}",
-                    if typed.len() == 3 {
+                    "#[task] fn takes two parameters, or three with shared state: {SHAPE}; remove {}",
+                    if typed.len() == 4 {
                         "this one"
                     } else {
                         "these"
                     }
                 ),
-            ))
+            );
+            return Err(match state_inner(&state.ty) {
+                Ok(_) => too_many,
+                Err(mut not_state) => {
+                    not_state.combine(too_many);
+                    not_state
+                }
+            });
         }
-        _ => Err(syn::Error::new(
-            span_of_parens(func),
-            format!(
-                "#[task] fn takes exactly two parameters, {SHAPE}; found {}",
-                typed.len()
-            ),
-        )),
+        _ => {
+            return Err(syn::Error::new(
+                span_of_parens(func),
+                format!(
+                    "#[task] fn takes two parameters, or three with shared state: {SHAPE}; found {}",
+                    typed.len()
+                ),
+            ));
+        }
+    };
+    let mut errors = Errors::default();
+    for (param, what) in [(ctx, "`ctx`"), (args, "`args`")] {
+        if let Type::ImplTrait(_) = &*param.ty {
+            errors.push(syn::Error::new_spanned(
+                &param.ty,
+                format!("the {what} parameter of a #[task] fn cannot be `impl Trait`: name a concrete type"),
+            ));
+        }
+    }
+    errors.finish()?;
+    Ok((&ctx.ty, &args.ty, state))
+}
+
+/// `T` of the third parameter's type, which must be `State<T>`.
+fn state_inner(ty: &Type) -> syn::Result<&Type> {
+    let error = || {
+        syn::Error::new_spanned(
+            ty,
+            "the third parameter of a #[task] fn is its shared state: `State(app): State<App>` \
+             (`tranq::State`, given to the worker with `.state(app)`)",
+        )
+    };
+    let Type::Path(path) = ty else {
+        return Err(error());
+    };
+    let Some(last) = path.path.segments.last() else {
+        return Err(error());
+    };
+    if last.ident != "State" {
+        return Err(error());
+    }
+    match &last.arguments {
+        syn::PathArguments::AngleBracketed(args) if args.args.len() == 1 => match &args.args[0] {
+            syn::GenericArgument::Type(inner) => Ok(inner),
+            _ => Err(error()),
+        },
+        _ => Err(error()),
     }
 }
 
@@ -252,6 +291,26 @@ mod tests {
         let Err(all) = check("async fn f(ctx: C, args: A, b: B, c: D) -> R {}") else {
             panic!("accepted");
         };
+        assert!(all[0].contains("shared state"), "{all:?}");
+        assert!(all[1].contains("remove this one"), "{all:?}");
+        let Err(all) = check("async fn f(ctx: C, args: A, s: State<S>, c: D, e: E) -> R {}") else {
+            panic!("accepted");
+        };
+        assert_eq!(all.len(), 1, "{all:?}");
         assert!(all[0].contains("remove these"));
+    }
+
+    #[test]
+    fn a_third_parameter_is_shared_state() {
+        assert!(check("async fn f(ctx: C, args: A, State(app): State<App>) -> R {}").is_ok());
+        assert!(check("async fn f(ctx: C, args: A, s: tranq::State<App>) -> R {}").is_ok());
+        let Err(all) = check("async fn f(ctx: C, args: A, app: App) -> R {}") else {
+            panic!("accepted");
+        };
+        assert!(all[0].contains("State(app): State<App>"), "{all:?}");
+        let Err(all) = check("async fn f(ctx: C, args: A, app: State) -> R {}") else {
+            panic!("accepted");
+        };
+        assert!(all[0].contains("shared state"), "{all:?}");
     }
 }

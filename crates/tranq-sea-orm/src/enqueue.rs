@@ -1,49 +1,39 @@
-//! `MyTask::enqueue_in(&txn, args)` for every SeaORM connection and transaction.
+//! `MyTask::enqueue_in(&txn, args)` on SeaORM connections and transactions.
 
 use futures::future::BoxFuture;
-use sea_orm::ConnectionTrait;
-use tranq_core::{EnqueueVia, JobBuilder, JobId, NewJob, Result, Task, insert_query, inserted_ids};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction};
+use tranq_core::{Executor, JobId, NewJob, Result, insert_query, inserted_ids};
 
 use crate::{SeaOrm, exec};
 
-impl<'c, C: ConnectionTrait + 'c> EnqueueVia<&'c C> for SeaOrm {
-    type Output<R: Send + 'static> = BoxFuture<'c, Result<R>>;
-
-    fn insert<R: Send + 'static>(
-        conn: &'c C,
-        jobs: Result<Vec<NewJob>>,
-        finish: fn(Vec<JobId>) -> Result<R>,
-    ) -> Self::Output<R> {
-        Box::pin(async move {
-            let jobs = jobs?;
-            let query = insert_query(exec::dialect(conn.get_database_backend())?, &jobs)?;
-            finish(inserted_ids(exec::fetch(conn, &query).await?)?)
-        })
-    }
+/// Inserts `jobs` on any SeaORM connection in one statement; `finish` shapes the ids. What the
+/// [`Executor`] impls run; tranq's tests call it over connection types of their own.
+#[doc(hidden)]
+pub async fn insert_jobs<C: ConnectionTrait, R>(
+    conn: &C,
+    jobs: Result<Vec<NewJob>>,
+    finish: fn(Vec<JobId>) -> Result<R>,
+) -> Result<R> {
+    let jobs = jobs?;
+    let query = insert_query(exec::dialect(conn.get_database_backend())?, &jobs)?;
+    finish(inserted_ids(exec::fetch(conn, &query).await?)?)
 }
 
-/// Enqueue methods on every task handle, for SeaORM connections and transactions.
-///
-/// Each call adds exactly one statement to the transaction it is given.
-pub trait Enqueue: Task + Sized {
-    /// Options for one enqueue (delay, run_at, priority, queue, max_attempts, tags), then
-    /// `.enqueue_in(&txn, args)`.
-    fn options() -> JobBuilder<Self, SeaOrm> {
-        JobBuilder::new()
-    }
+/// `Executor` for shared references to SeaORM connection types.
+macro_rules! executor {
+    ($($conn:ty),* $(,)?) => {$(
+        impl<'c> Executor<SeaOrm> for &'c $conn {
+            type Output<R: Send + 'static> = BoxFuture<'c, Result<R>>;
 
-    /// Inserts one job with the task's defaults on `conn`; returns its id.
-    fn enqueue_in<C: ConnectionTrait>(conn: &C, args: Self::Args) -> BoxFuture<'_, Result<JobId>> {
-        Self::options().enqueue_in(conn, args)
-    }
-
-    /// Inserts many jobs in one statement; returns their ids in order.
-    fn enqueue_many_in<C: ConnectionTrait>(
-        conn: &C,
-        args: impl IntoIterator<Item = Self::Args>,
-    ) -> BoxFuture<'_, Result<Vec<JobId>>> {
-        Self::options().enqueue_many_in(conn, args)
-    }
+            fn insert<R: Send + 'static>(
+                self,
+                jobs: Result<Vec<NewJob>>,
+                finish: fn(Vec<JobId>) -> Result<R>,
+            ) -> Self::Output<R> {
+                Box::pin(insert_jobs(self, jobs, finish))
+            }
+        }
+    )*};
 }
 
-impl<T: Task> Enqueue for T {}
+executor!(DatabaseTransaction, DatabaseConnection);

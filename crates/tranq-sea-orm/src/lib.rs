@@ -13,7 +13,7 @@
 //! #     fn run(_: tranq_core::TaskContext, _: Invoice) -> futures::future::BoxFuture<'static, tranq_core::TaskResult> { Box::pin(async { Ok(None) }) }
 //! # }
 //! use sea_orm::TransactionTrait;
-//! use tranq_sea_orm::Enqueue as _;
+//! # use tranq_core::Enqueue as _; // `#[tranq::task]` handles need no import
 //!
 //! # async fn handler(db: sea_orm::DatabaseConnection) -> Result<(), Box<dyn std::error::Error>> {
 //! let txn = db.begin().await?;
@@ -33,11 +33,12 @@ mod migration;
 
 pub use backend::SeaOrmBackend;
 pub use connect::{SQLITE_POOL_SIZE, connect};
-pub use enqueue::Enqueue;
+pub use enqueue::insert_jobs;
 #[cfg(feature = "migration")]
 pub use migration::{TranqMigration, migrations};
 
-/// Marker for the SeaORM adapter in [`tranq_core::JobBuilder`]`<T, SeaOrm>`.
+/// Marker for the SeaORM adapter: `&DatabaseTransaction` and `&DatabaseConnection` are
+/// [`tranq_core::Executor`]`<SeaOrm>`.
 #[derive(Debug, Clone, Copy)]
 pub struct SeaOrm;
 

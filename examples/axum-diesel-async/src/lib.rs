@@ -10,7 +10,6 @@ use diesel::prelude::*;
 use diesel_async::pooled_connection::AsyncDieselConnectionManager;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use serde::{Deserialize, Serialize};
-use tranq::diesel_async::Enqueue as _;
 use tranq::{JobId, TaskContext, TaskError};
 
 diesel::table! {
@@ -128,7 +127,7 @@ async fn create_order(
                 .returning(orders::id)
                 .get_result(conn)
                 .await?;
-            let job = SendInvoice::enqueue_in(conn, Invoice { order_id: id }).await?;
+            let job = SendInvoice::enqueue_in(&mut *conn, Invoice { order_id: id }).await?;
             if body.amount_cents < 0 {
                 return Err(Refused::Negative); // rolls back the order and its job together
             }

@@ -12,18 +12,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let pool = pool(&url).await?;
     migrate(&pool).await?;
 
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let jobs = tokio::spawn(worker(pool.clone())?.run_until(async move {
-        let _ = stopped.await;
-    }));
+    // Ctrl-C or SIGTERM: stops the server and the worker together.
+    let shutdown = tranq::shutdown_signal();
+    let jobs = tokio::spawn(worker(pool.clone())?.run_until(shutdown.clone()));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:3001").await?;
     tracing::info!("listening on http://127.0.0.1:3001");
     axum::serve(listener, app(pool))
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
+        .with_graceful_shutdown(shutdown)
         .await?;
-    let _ = stop.send(());
-    jobs.await??;
+    jobs.await??; // running jobs finish within the grace period
     Ok(())
 }

@@ -13,7 +13,7 @@ use sea_orm::{
     Schema, Set, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
-use tranq::sea_orm::{Enqueue as _, Store};
+use tranq::sea_orm::Store;
 use tranq::{JobId, TaskContext, TaskError};
 
 /// Shared by the handlers.
@@ -66,7 +66,7 @@ pub fn app(db: DatabaseConnection) -> Router {
         .with_state(AppState { db })
 }
 
-/// A worker for the `billing` queue over the same pool.
+/// A worker for the `billing` queue over `db` (`main` gives it a pool of its own).
 pub fn worker(db: DatabaseConnection) -> tranq::Result<tranq::Worker> {
     tranq::Worker::builder(Store::new(db))
         .queue("billing", 8)

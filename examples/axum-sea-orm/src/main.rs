@@ -9,24 +9,22 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     tracing_subscriber::fmt().with_env_filter("info").init();
     let url = std::env::var("DATABASE_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned());
-    let mut options = sea_orm::ConnectOptions::new(url);
+    let mut options = sea_orm::ConnectOptions::new(url.clone());
     options.max_connections(16);
     let db = sea_orm::Database::connect(options).await?;
     migrate(&db).await?;
 
-    let shutdown = tokio::sync::watch::channel(false);
-    let mut stop = shutdown.1.clone();
-    let jobs = tokio::spawn(worker(db.clone())?.run_until(async move {
-        let _ = stop.changed().await;
-    }));
+    // The worker's own pool, with statement logging off: over `db`, whose logging is on
+    // (SeaORM's default), every poll of the worker would be logged.
+    let jobs_db = tranq::sea_orm::connect(&url).await?;
+    // Ctrl-C or SIGTERM: stops the server and the worker together.
+    let shutdown = tranq::shutdown_signal();
+    let jobs = tokio::spawn(worker(jobs_db)?.run_until(shutdown.clone()));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:3000").await?;
     tracing::info!("listening on http://127.0.0.1:3000");
     axum::serve(listener, app(db))
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
+        .with_graceful_shutdown(shutdown)
         .await?;
-    shutdown.0.send(true)?;
-    jobs.await??;
+    jobs.await??; // running jobs finish within the grace period
     Ok(())
 }

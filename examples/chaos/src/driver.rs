@@ -8,7 +8,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use sea_orm::{ConnectionTrait, DatabaseConnection, QueryResult, Statement, TransactionTrait};
 use tranq::internal::Store as _;
-use tranq::sea_orm::{Enqueue as _, Store};
+use tranq::sea_orm::Store;
 use tranq::{JobId, JobInfo, JobState};
 
 use crate::child::{self, CrashArgs, CrashJob};
@@ -418,7 +418,7 @@ async fn transaction(
     let args = |specs: &[Spec]| specs.iter().map(|s| s.args.clone()).collect::<Vec<_>>();
     let mut ids = Vec::new();
     if !single.is_empty() {
-        let single = CrashJob::options()
+        let single = CrashJob::builder()
             .max_attempts(1)
             .priority(priority)
             .enqueue_many_in(&txn, args(single))
@@ -427,7 +427,7 @@ async fn transaction(
         ids.extend(single);
     }
     if !many.is_empty() {
-        let many = CrashJob::options()
+        let many = CrashJob::builder()
             .priority(priority)
             .enqueue_many_in(&txn, args(many))
             .await

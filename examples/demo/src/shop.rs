@@ -12,7 +12,6 @@ use serde::{Deserialize, Serialize};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
-use tranq::sea_orm::Enqueue as _;
 
 use crate::entities::orders;
 use crate::tasks::{InvoiceArgs, SendInvoice};

@@ -1,12 +1,11 @@
 //! The background job: `send_invoice`, enqueued by `POST /orders` in the order's transaction.
 
-use std::sync::OnceLock;
 use std::time::Duration;
 
 use sea_orm::sea_query::{Expr, ExprTrait as _, OnConflict};
 use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
-use tranq::{TaskContext, TaskError};
+use tranq::{State, TaskContext, TaskError};
 
 use crate::entities::invoices;
 use crate::{chaos, clock};
@@ -26,21 +25,15 @@ pub(crate) const PROVIDER_ERROR: &str = "mail provider timed out";
 /// How long a call to the (pretend) mail provider takes.
 const PROVIDER_CALL: Duration = Duration::from_millis(3);
 
-/// Tasks are plain functions: the connection they write with is set once per worker process.
-static DB: OnceLock<DatabaseConnection> = OnceLock::new();
-
-/// Gives the tasks of this process their database.
-pub(crate) fn init(db: DatabaseConnection) {
-    let _ = DB.set(db);
-}
-
 /// Sends the invoice of one order, once: a rerun after a crash finds the invoice and stops.
+/// `db` is the worker's state: the pool it was built with (`.state(db)` in `worker::run`).
 #[tranq::task(queue = "billing", max_attempts = 5, timeout = "30s")]
-pub(crate) async fn send_invoice(ctx: TaskContext, args: InvoiceArgs) -> Result<(), TaskError> {
+pub(crate) async fn send_invoice(
+    ctx: TaskContext,
+    args: InvoiceArgs,
+    State(db): State<DatabaseConnection>,
+) -> Result<(), TaskError> {
     let picked_up_us = clock::now_us();
-    let db = DB
-        .get()
-        .ok_or_else(|| TaskError::retry("tasks::init was not called"))?;
     tokio::time::sleep(PROVIDER_CALL).await;
     if ctx.attempt() == 1 && chaos::provider_flaky(args.order_ref) {
         return Err(TaskError::retry(PROVIDER_ERROR));
@@ -65,11 +58,11 @@ pub(crate) async fn send_invoice(ctx: TaskContext, args: InvoiceArgs) -> Result<
                 .do_nothing_on([invoices::Column::OrderId])
                 .to_owned(),
         )
-        .exec_without_returning(db)
+        .exec_without_returning(&db)
         .await?;
     let stored = invoices::Entity::find()
         .filter(invoices::Column::OrderId.eq(args.order_id))
-        .one(db)
+        .one(&db)
         .await?
         .ok_or_else(|| TaskError::retry("the invoice just written is missing"))?;
     if stored.attempt_token != token {
@@ -82,7 +75,7 @@ pub(crate) async fn send_invoice(ctx: TaskContext, args: InvoiceArgs) -> Result<
         invoices::Entity::update_many()
             .col_expr(counter, Expr::col(counter).add(1))
             .filter(invoices::Column::OrderId.eq(args.order_id))
-            .exec(db)
+            .exec(&db)
             .await?;
     }
     Ok(())

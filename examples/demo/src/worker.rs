@@ -1,5 +1,5 @@
 //! `demo worker`: the worker process. The demo starts it as a child, SIGKILLs it mid-run and
-//! starts it again; it stops gracefully when its standard input closes or on Ctrl-C.
+//! starts it again; it stops gracefully when its standard input closes, or on Ctrl-C or SIGTERM.
 
 use std::io::{Read as _, Write as _};
 use std::time::Duration;
@@ -8,7 +8,7 @@ use tokio::sync::oneshot;
 use tranq::Backoff;
 use tranq::sea_orm::Store;
 
-use crate::{db, tasks};
+use crate::db;
 
 /// Short, so that the jobs of a killed worker come back within seconds.
 pub(crate) const LEASE: Duration = Duration::from_secs(2);
@@ -22,12 +22,12 @@ pub(crate) const DATABASE_URL_ENV: &str = "DEMO_DATABASE_URL";
 /// The line the worker prints on standard output once it is ready.
 pub(crate) const READY: &str = "ready";
 
-/// Runs the worker on `url` until stdin closes or Ctrl-C.
+/// Runs the worker on `url` until stdin closes, or Ctrl-C or SIGTERM.
 pub(crate) async fn run(url: &str) -> Result<(), Box<dyn std::error::Error>> {
     let db = db::connect(url).await?;
-    tasks::init(db.clone());
-    let worker = tranq::Worker::builder(Store::new(db))
+    let worker = tranq::Worker::builder(Store::new(db.clone()))
         .queue("billing", 16)
+        .state(db) // what `send_invoice` writes the invoices with
         .lease(LEASE)
         .rescue_interval(RESCUE_INTERVAL)
         .poll_interval(POLL_INTERVAL)
@@ -37,15 +37,18 @@ pub(crate) async fn run(url: &str) -> Result<(), Box<dyn std::error::Error>> {
         ))
         .grace_period(Duration::from_secs(5))
         .build()?;
+    // Listens from here on, so a signal that comes once the demo has read `READY` is not missed.
+    let shutdown = tranq::shutdown_signal();
     let mut stdout = std::io::stdout();
     writeln!(stdout, "{READY}")?;
     stdout.flush()?;
-    worker.run_until(stop_requested()).await?;
+    worker.run_until(stop_requested(shutdown)).await?;
     Ok(())
 }
 
-/// Resolves on Ctrl-C, or when standard input reaches its end (the demo closed it, or died).
-async fn stop_requested() {
+/// Resolves with `signal` (Ctrl-C or SIGTERM), or when standard input reaches its end (the demo
+/// closed it, or died).
+async fn stop_requested(signal: tranq::ShutdownSignal) {
     let (closed, stdin_closed) = oneshot::channel::<()>();
     // A plain thread: a blocking read on tokio's stdin would hold up the runtime's exit.
     std::thread::spawn(move || {
@@ -56,6 +59,6 @@ async fn stop_requested() {
     });
     tokio::select! {
         _ = stdin_closed => {}
-        _ = tokio::signal::ctrl_c() => {}
+        () = signal => {}
     }
 }

@@ -13,7 +13,7 @@ use sea_orm::{
     ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
-use tranq::sea_orm::{Enqueue as _, Store};
+use tranq::sea_orm::Store;
 use tranq::{TaskContext, TaskError};
 
 static INVOICED: Mutex<BTreeSet<i64>> = Mutex::new(BTreeSet::new());

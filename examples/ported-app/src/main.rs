@@ -20,20 +20,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let db = db::connect(&settings.database_url).await?;
     db::migrate(&db).await?; // the lifespan's create_all
 
-    let (stop, stopped) = tokio::sync::watch::channel(false);
+    // Ctrl-C, or the SIGTERM a container runtime sends: one signal stops both halves.
+    let shutdown = tranq::shutdown_signal();
     let worker = if role == "web" {
         None
     } else {
-        tasks::init(db.clone());
-        let mut stopped = stopped.clone();
         let worker = tasks::worker(db.clone())?;
-        Some(tokio::spawn(worker.run_until(async move {
-            let _ = stopped.wait_for(|stop| *stop).await;
-        })))
+        Some(tokio::spawn(worker.run_until(shutdown.clone())))
     };
-    if role == "worker" {
-        shutdown_signal().await;
-    } else {
+    if role != "worker" {
         let listener = tokio::net::TcpListener::bind(&settings.bind).await?;
         tracing::info!("listening on http://{}", settings.bind);
         let state = AppState {
@@ -41,23 +36,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             hooks: Hooks::default(),
         };
         axum::serve(listener, app(state))
-            .with_graceful_shutdown(shutdown_signal())
+            .with_graceful_shutdown(shutdown)
             .await?;
     }
-    stop.send(true)?; // in-flight jobs finish (or are released) before the process exits
     if let Some(worker) = worker {
-        worker.await??;
+        worker.await??; // in-flight jobs finish (or are released) before the process exits
     }
     Ok(())
-}
-
-/// Ctrl-C, or the SIGTERM a container runtime sends.
-async fn shutdown_signal() {
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        .expect("install the SIGTERM handler");
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = term.recv() => {}
-    }
 }
 // ANCHOR_END: main

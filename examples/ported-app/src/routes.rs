@@ -13,7 +13,6 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
     Set, TransactionTrait,
 };
-use tranq::sea_orm::Enqueue as _;
 
 use crate::models::{invoice_email, order};
 use crate::schemas::{NewOrder, OrderOut};

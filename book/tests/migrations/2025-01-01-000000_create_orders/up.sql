@@ -2,5 +2,6 @@
 CREATE TABLE orders (
     id           INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
     customer     TEXT    NOT NULL,
-    amount_cents BIGINT  NOT NULL
+    amount_cents BIGINT  NOT NULL,
+    invoice_job  BIGINT
 );

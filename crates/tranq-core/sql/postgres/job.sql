@@ -285,3 +285,35 @@ SELECT id, queue, task, args::text AS args, state, priority::bigint AS priority,
        (extract(epoch FROM run_at) * 1000000)::bigint AS run_at_us
 FROM tranq_jobs
 WHERE id = $1::bigint
+
+-- name: job_list
+-- One page of jobs, oldest first, after the cursor id $4; $1..$3 filter when not NULL.
+SELECT id, queue, task, args::text AS args, state, priority::bigint AS priority,
+       attempt::bigint AS attempt, max_attempts::bigint AS max_attempts, errors::text AS errors,
+       tags::text AS tags, result::text AS result,
+       (extract(epoch FROM run_at) * 1000000)::bigint AS run_at_us
+FROM tranq_jobs
+WHERE ($1::text IS NULL OR queue = $1::text)
+  AND ($2::text IS NULL OR task = $2::text)
+  AND ($3::text IS NULL OR state = $3::text)
+  AND id > $4::bigint
+ORDER BY id
+LIMIT $5::bigint
+
+-- name: job_cancel_waiting
+-- A job nobody holds ends cancelled; a running one is left alone.
+UPDATE tranq_jobs
+SET state = 'cancelled', finished_at = now()
+WHERE id = $1::bigint AND state IN ('available', 'retryable')
+
+-- name: job_discard_waiting
+UPDATE tranq_jobs
+SET state = 'discarded', finished_at = now()
+WHERE id = $1::bigint AND state IN ('available', 'retryable')
+
+-- name: job_retry_now
+-- Runnable at once, its attempts kept; one more allowed when they are all used up.
+UPDATE tranq_jobs
+SET state = 'available', run_at = now(), finished_at = NULL,
+    max_attempts = GREATEST(max_attempts, attempt + 1)
+WHERE id = $1::bigint AND state IN ('retryable', 'discarded', 'cancelled')

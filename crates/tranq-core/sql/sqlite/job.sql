@@ -155,3 +155,33 @@ SELECT id, queue, task, args, state, priority, attempt, max_attempts, errors, ta
        run_at AS run_at_us
 FROM tranq_jobs
 WHERE id = $1
+
+-- name: job_list
+-- One page of jobs, oldest first, after the cursor id $4; $1..$3 filter when not NULL.
+SELECT id, queue, task, args, state, priority, attempt, max_attempts, errors, tags, result,
+       run_at AS run_at_us
+FROM tranq_jobs
+WHERE ($1 IS NULL OR queue = $1)
+  AND ($2 IS NULL OR task = $2)
+  AND ($3 IS NULL OR state = $3)
+  AND id > $4
+ORDER BY id
+LIMIT $5
+
+-- name: job_cancel_waiting
+-- A job nobody holds ends cancelled; a running one is left alone.
+UPDATE tranq_jobs
+SET state = 'cancelled', finished_at = CAST(unixepoch('subsec') * 1000000 AS INTEGER)
+WHERE id = $1 AND state IN ('available', 'retryable')
+
+-- name: job_discard_waiting
+UPDATE tranq_jobs
+SET state = 'discarded', finished_at = CAST(unixepoch('subsec') * 1000000 AS INTEGER)
+WHERE id = $1 AND state IN ('available', 'retryable')
+
+-- name: job_retry_now
+-- Runnable at once, its attempts kept; one more allowed when they are all used up.
+UPDATE tranq_jobs
+SET state = 'available', run_at = CAST(unixepoch('subsec') * 1000000 AS INTEGER),
+    finished_at = NULL, max_attempts = MAX(max_attempts, attempt + 1)
+WHERE id = $1 AND state IN ('retryable', 'discarded', 'cancelled')

@@ -1,10 +1,12 @@
 //! The port between the worker runtime and a database.
 
 mod backend;
+mod control;
 mod params;
 pub(crate) mod sql_store;
 
 pub use backend::{Backend, Notifications, Transaction};
+pub use control::JobFilter;
 pub use params::{ClaimParams, Completion, FailParams, LeaderParams, PruneParams};
 pub use sql_store::SqlStore;
 

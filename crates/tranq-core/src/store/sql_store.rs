@@ -4,8 +4,10 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 
+use super::control::Control;
 use super::{
-    Backend, ClaimParams, Completion, FailParams, LeaderParams, Notifications, PruneParams, Store,
+    Backend, ClaimParams, Completion, FailParams, JobFilter, LeaderParams, Notifications,
+    PruneParams, Store,
 };
 use crate::dialect::{Dialect, Query, Row, RowShape, Value};
 use crate::error::{Error, Result};
@@ -27,6 +29,10 @@ pub(crate) const QUERY_NAMES: &[&str] = &[
     "job_rescue_expired",
     "job_unknown_tasks",
     "job_get",
+    "job_list",
+    "job_cancel_waiting",
+    "job_discard_waiting",
+    "job_retry_now",
     "job_prune_finished",
     "leader_delete_expired",
     "leader_attempt_elect",
@@ -109,6 +115,80 @@ impl<B: Backend> SqlStore<B> {
     /// ```
     pub async fn job_get(&self, id: JobId) -> Result<Option<JobInfo>> {
         <Self as Store>::job_get(self, id).await
+    }
+
+    /// A page of jobs, in id order: by queue, task and state, after a cursor. The next page is
+    /// `filter.after(last id)`; a page shorter than the limit is the last.
+    ///
+    /// ```no_run
+    /// # async fn demo<B: tranq_core::Backend>(store: tranq_core::SqlStore<B>) -> tranq_core::Result<()> {
+    /// use tranq_core::{JobFilter, JobState};
+    ///
+    /// let mut filter = JobFilter::new().state(JobState::Discarded).limit(100);
+    /// loop {
+    ///     let page = store.jobs(&filter).await?;
+    ///     for job in &page {
+    ///         println!("{} {} after {} attempts", job.id, job.task, job.attempt);
+    ///     }
+    ///     match page.last() {
+    ///         Some(last) if page.len() == 100 => filter = filter.after(last.id),
+    ///         _ => break,
+    ///     }
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn jobs(&self, filter: &JobFilter) -> Result<Vec<JobInfo>> {
+        let text = |value: Option<&str>| value.map_or(Value::Null, |v| Value::Text(v.to_owned()));
+        let params = vec![
+            text(filter.queue.as_deref()),
+            text(filter.task.as_deref()),
+            text(filter.state.map(JobState::as_str)),
+            Value::Int(filter.after.0),
+            Value::Int(filter.limit.into()),
+        ];
+        let query = self.query("job_list", params, RowShape::Job)?;
+        self.backend
+            .fetch(&query)
+            .await?
+            .iter()
+            .map(job_info)
+            .collect()
+    }
+
+    /// Cancels a job that is waiting (available, scheduled or retryable): it will not run.
+    /// [`Error::NoSuchJob`] when there is none, [`Error::WrongJobState`] when it is running or
+    /// finished. A running job is never touched.
+    pub async fn cancel(&self, id: JobId) -> Result<()> {
+        self.control(id, Control::Cancel).await
+    }
+
+    /// Discards a job that is waiting (available, scheduled or retryable): it will not run, and
+    /// shows as given up on. Errors as [`cancel`](Self::cancel).
+    pub async fn discard(&self, id: JobId) -> Result<()> {
+        self.control(id, Control::Discard).await
+    }
+
+    /// Makes a retryable, discarded or cancelled job runnable at once, keeping its attempts (one
+    /// more is allowed when they were all used up). [`Error::NoSuchJob`] when there is none,
+    /// [`Error::WrongJobState`] when it is waiting, running or completed.
+    pub async fn retry(&self, id: JobId) -> Result<()> {
+        self.control(id, Control::Retry).await
+    }
+
+    /// Runs `action`'s conditional update; when it changed nothing, says why.
+    async fn control(&self, id: JobId, action: Control) -> Result<()> {
+        if self.changed(action.query(), vec![Value::Int(id.0)]).await? {
+            return Ok(());
+        }
+        match <Self as Store>::job_get(self, id).await? {
+            None => Err(Error::NoSuchJob { id: id.0 }),
+            Some(job) => Err(Error::WrongJobState {
+                id: id.0,
+                action: action.verb(),
+                state: job.state,
+                applies_to: action.applies_to(),
+            }),
+        }
     }
 
     fn query(&self, name: &str, params: Vec<Value>, shape: RowShape) -> Result<Query> {

@@ -48,7 +48,7 @@ impl Backoff {
         if self.jitter == 0.0 {
             return capped;
         }
-        let spread = (rand::random::<f64>() * 2.0 - 1.0) * self.jitter;
+        let spread = (fastrand::f64() * 2.0 - 1.0) * self.jitter;
         capped.mul_f64((1.0 + spread).max(0.0))
     }
 }

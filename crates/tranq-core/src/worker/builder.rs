@@ -10,8 +10,9 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use super::{Backoff, QueueSlots, Shared, Worker, WorkerConfig};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::registry::Registry;
+use crate::state::States;
 use crate::store::Store;
 
 /// Builds a [`Worker`]; start with [`Worker::builder`].
@@ -20,6 +21,7 @@ pub struct WorkerBuilder {
     store: Arc<dyn Store>,
     config: WorkerConfig,
     registry: Option<Registry>,
+    states: States,
 }
 
 impl std::fmt::Debug for WorkerBuilder {
@@ -28,6 +30,7 @@ impl std::fmt::Debug for WorkerBuilder {
             .field("dialect", &self.store.dialect())
             .field("config", &self.config)
             .field("registry", &self.registry.as_ref().map(Registry::names))
+            .field("states", &self.states)
             .finish()
     }
 }
@@ -38,7 +41,31 @@ impl WorkerBuilder {
             store,
             config: WorkerConfig::default(),
             registry: None,
+            states: States::default(),
         }
+    }
+    /// Shared state for the tasks (a pool, an HTTP client, config): each task that takes a
+    /// [`State<T>`](crate::State) parameter gets a clone of the value of type `T`, and any task can
+    /// read it with [`TaskContext::state`](crate::TaskContext::state). One value per type; a
+    /// second of the same type replaces the first. [`build`](Self::build) fails when a task of
+    /// one of the worker's queues takes a state it was not given.
+    ///
+    /// ```no_run
+    /// # async fn demo(store: impl tranq_core::Store + 'static) -> tranq_core::Result<()> {
+    /// #[derive(Clone)]
+    /// struct App {
+    ///     mailer_url: String,
+    /// }
+    ///
+    /// let worker = tranq_core::Worker::builder(store)
+    ///     .queue("default", 8)
+    ///     .state(App { mailer_url: "https://mail.example".into() })
+    ///     .build()?;
+    /// # let _ = worker; Ok(()) }
+    /// ```
+    pub fn state<T: Clone + Send + Sync + 'static>(mut self, state: T) -> Self {
+        self.states.insert(state);
+        self
     }
     /// Runs jobs of `queue`, at most `concurrency` at a time.
     pub fn queue(mut self, queue: impl Into<String>, concurrency: u32) -> Self {
@@ -132,6 +159,17 @@ impl WorkerBuilder {
             Some(r) => r,
             None => Registry::from_inventory()?,
         };
+        let served: Vec<&str> = self.config.queues.iter().map(|(q, _)| q.as_str()).collect();
+        let states = &self.states;
+        if let Some((task, state)) = registry
+            .missing_states(&served, |ty| states.has(ty))
+            .first()
+        {
+            return Err(Error::MissingState {
+                task,
+                state: state.name(),
+            });
+        }
         let task_names = registry.names();
         if task_names.is_empty() {
             tracing::warn!(
@@ -167,6 +205,7 @@ impl WorkerBuilder {
                 store: self.store,
                 registry,
                 task_names,
+                states: self.states,
                 config: self.config,
                 queues,
                 in_flight: Mutex::default(),

@@ -283,7 +283,7 @@ where
                 failures += 1;
                 shared.count_if_deadlock(&error);
                 let wait = error_backoff(failures);
-                tracing::warn!(%error, retry_in = ?wait, "tranq: could not {what}");
+                tracing::warn!(%error, retry_in_ms = super::log_fields::ms(wait), "tranq: could not {what}");
                 tokio::select! {
                     _ = tokio::time::sleep(wait) => {}
                     _ = shared.stopped.cancelled() => return Written::GaveUp,

@@ -47,7 +47,7 @@ impl Default for WorkerConfig {
     fn default() -> Self {
         WorkerConfig {
             queues: Vec::new(),
-            worker_id: format!("{}-{}", hostname(), uuid::Uuid::new_v4().simple()),
+            worker_id: format!("{}-{:016x}", hostname(), fastrand::u64(..)),
             lease: DEFAULT_LEASE,
             poll_interval: None,
             grace_period: DEFAULT_GRACE_PERIOD,

@@ -154,6 +154,7 @@ async fn execute(shared: &Shared, job: &ClaimedJob, called_off: CancellationToke
         lease_token: job.lease_token,
         shutdown: shared.shutdown.clone(),
         called_off,
+        states: shared.states.clone(),
     };
     let run = match registration.start(ctx, &job.args) {
         Ok(run) => run,

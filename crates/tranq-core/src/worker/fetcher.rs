@@ -73,7 +73,7 @@ pub(crate) async fn run(
             Err(error) => {
                 failures = failures.saturating_add(1);
                 let wait = error_backoff(failures);
-                tracing::warn!(queue = %queue.name, %error, retry_in = ?wait, "tranq: claim failed");
+                tracing::warn!(queue = %queue.name, %error, retry_in_ms = super::log_fields::ms(wait), "tranq: claim failed");
                 tokio::select! {
                     _ = tokio::time::sleep(wait) => {}
                     _ = shared.shutdown.cancelled() => return,

@@ -7,6 +7,7 @@ mod config;
 mod executor;
 mod fetcher;
 mod heartbeat;
+mod log_fields;
 mod notifier;
 mod outcome;
 mod running;
@@ -131,6 +132,8 @@ pub(crate) struct Shared {
     pub(crate) store: Arc<dyn Store>,
     pub(crate) registry: Registry,
     pub(crate) task_names: Vec<&'static str>,
+    /// Shared state handed to tasks.
+    pub(crate) states: crate::state::States,
     pub(crate) config: WorkerConfig,
     pub(crate) queues: Vec<Arc<QueueSlots>>,
     in_flight: Mutex<HashMap<Lease, InFlight>>,
@@ -209,7 +212,7 @@ impl Shared {
             }
             tracing::warn!(
                 job.id = job.id.0,
-                waited = ?job.claimed_at.elapsed(),
+                waited_ms = log_fields::ms(job.claimed_at.elapsed()),
                 "tranq: a job claimed ahead waited past its lease (the worker stalled); not run, left to the rescuer"
             );
         }

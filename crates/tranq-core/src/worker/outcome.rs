@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use super::completer::{Fallback, Report};
-use super::{Backoff, storable};
+use super::{Backoff, log_fields, storable};
 use crate::job::{ClaimedJob, JobState};
 use crate::store::{Completion, FailParams};
 use crate::task_error::{TaskError, TaskErrorKind};
@@ -54,16 +54,13 @@ pub(crate) fn decide(
         if failed_state == JobState::Discarded {
             tracing::error!(%error, attempts = job.attempt, "tranq: job discarded, attempts exhausted");
         } else {
-            tracing::warn!(%error, retry_in = ?failed_delay, "tranq: attempt failed");
+            tracing::warn!(%error, retry_in_ms = log_fields::ms(failed_delay), "tranq: attempt failed");
         }
         fail(failed_state, failed_delay, error)
     };
     match outcome {
         Outcome::Completed(result) => {
-            tracing::info!(
-                took_ms = took.as_secs_f64() * 1000.0,
-                "tranq: job completed"
-            );
+            tracing::info!(took_ms = log_fields::ms(took), "tranq: job completed");
             let (result, result_bytes) = match result.map(storable::result) {
                 Some((value, bytes)) => (Some(value), bytes),
                 None => (None, 0),
@@ -86,7 +83,7 @@ pub(crate) fn decide(
                 fail(JobState::Cancelled, Duration::ZERO, message)
             }
             TaskErrorKind::Snooze(delay) => {
-                tracing::info!(?delay, "tranq: job snoozed");
+                tracing::info!(delay_ms = log_fields::ms(delay), "tranq: job snoozed");
                 Report::Fail {
                     params: FailParams {
                         id: job.id,

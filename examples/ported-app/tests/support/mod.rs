@@ -117,10 +117,6 @@ pub(crate) fn start_worker(
     tokio::sync::oneshot::Sender<()>,
     tokio::task::JoinHandle<tranq::Result<()>>,
 ) {
-    assert!(
-        ported_app::tasks::init(db.clone()),
-        "one worker database per test binary"
-    );
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let worker = ported_app::tasks::worker(db).unwrap();
     let handle = tokio::spawn(worker.run_until(async move {
