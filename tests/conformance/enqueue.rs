@@ -35,6 +35,15 @@ pub async fn committed_enqueue_runs_exactly_once<H: Harness>() {
         Some(serde_json::json!(1)),
         "the task's return value is stored"
     );
+    assert_eq!(
+        job.result_as::<u32>().unwrap(),
+        Some(1),
+        "and reads back typed"
+    );
+    assert!(matches!(
+        job.result_as::<Vec<String>>(),
+        Err(tranq::Error::ResultType { .. })
+    ));
     h.cleanup().await;
 }
 

@@ -103,6 +103,17 @@ pub enum Error {
         /// The states the action applies to.
         applies_to: &'static str,
     },
+    /// A job's stored result does not read as the type asked for in
+    /// [`JobInfo::result_as`](crate::JobInfo::result_as).
+    #[error("the result of job {id} does not read as the type asked for: {source}")]
+    #[non_exhaustive]
+    ResultType {
+        /// The job.
+        id: i64,
+        /// What serde said.
+        #[source]
+        source: serde_json::Error,
+    },
     /// A task takes a `State<T>` the worker was not given.
     #[error(
         "task `{task}` takes `State<{state}>`, but this worker has no `{state}`: add `.state(value)` with one to `Worker::builder(store)`"

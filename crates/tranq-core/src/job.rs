@@ -169,6 +169,34 @@ pub struct AttemptError {
 }
 
 impl JobInfo {
+    /// The task's stored result as the type it returned (`Ok(None)` until the job completed, or
+    /// when it returned `()`).
+    ///
+    /// ```
+    /// # use tranq_core::{JobId, JobInfo, JobState};
+    /// # let mut job = JobInfo::for_test(JobId(1), JobState::Completed, 1, 1);
+    /// # job.result = Some(serde_json::json!({ "invoice": "INV-7", "cents": 1999 }));
+    /// #[derive(serde::Deserialize, Debug, PartialEq)]
+    /// struct Sent {
+    ///     invoice: String,
+    ///     cents: i64,
+    /// }
+    ///
+    /// let sent: Option<Sent> = job.result_as()?;
+    /// assert_eq!(sent.map(|s| s.invoice).as_deref(), Some("INV-7"));
+    /// # Ok::<(), tranq_core::Error>(())
+    /// ```
+    pub fn result_as<T: serde::de::DeserializeOwned>(&self) -> crate::Result<Option<T>> {
+        self.result
+            .clone()
+            .map(serde_json::from_value)
+            .transpose()
+            .map_err(|source| Error::ResultType {
+                id: self.id.0,
+                source,
+            })
+    }
+
     /// A job row as a test of tranq's own would have read it: available, no errors, no tags.
     #[doc(hidden)]
     pub fn for_test(id: JobId, state: JobState, attempt: u32, max_attempts: u32) -> Self {

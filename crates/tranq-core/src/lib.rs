@@ -76,6 +76,8 @@ pub mod __private {
         }
     }
 
+    pub use crate::state::FromState;
+
     /// The error of an attempt whose task takes a state the worker does not have (possible
     /// only with a registry built by hand: `build` checks the rest).
     pub fn missing_state(task: &'static str, state: &'static str) -> TaskError {

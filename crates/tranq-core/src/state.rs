@@ -37,6 +37,28 @@ use std::sync::Arc;
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct State<T>(pub T);
 
+/// What the third parameter of a `#[task]` fn can be: [`State<T>`], under any name it was
+/// imported as. What `#[task]` expands to; not for users to implement.
+#[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "the third parameter of a #[task] fn is its shared state, `State<T>`: `{Self}` is not",
+    label = "write `State(app): State<App>` (`tranq::State`), and give the worker `.state(app)`"
+)]
+pub trait FromState {
+    /// The state's type.
+    type Value: Clone + Send + Sync + 'static;
+    /// The parameter holding `value`.
+    fn from_value(value: Self::Value) -> Self;
+}
+
+impl<T: Clone + Send + Sync + 'static> FromState for State<T> {
+    type Value = T;
+
+    fn from_value(value: T) -> Self {
+        State(value)
+    }
+}
+
 /// The state type a task takes, recorded with its registration so that a worker can check at
 /// build time that it has one: `Some(StateType::of::<App>())` in [`Task::STATE`](crate::Task::STATE).
 #[derive(Clone, Copy)]

@@ -91,21 +91,32 @@ fn expand(task: &TaskFn<'_>, args: &TaskArgs) -> TokenStream {
             let __tranq_result = #fn_ident(#ctx, args).await;
             #outcome
         })),
-        Some(state_ty) => quote_spanned!(at(fn_ident.span())=> {
-            let ::core::option::Option::Some(__tranq_state) = ctx.state::<#state_ty>() else {
-                return ::std::boxed::Box::pin(::core::future::ready(::core::result::Result::Err(
-                    #krate::__private::missing_state(<Self as #krate::Task>::NAME, ::core::any::type_name::<#state_ty>()),
-                )));
-            };
-            ::std::boxed::Box::pin(async move {
-                let __tranq_result = #fn_ident(#ctx, args, #krate::State(__tranq_state)).await;
-                #outcome
+        Some(param_ty) => {
+            // A parameter that is not a `State<T>`: "not `FromState`", at its type.
+            let krate = respanned(&krate, at(param_ty.span()));
+            let value = quote_spanned!(at(param_ty.span())=>
+                <#param_ty as #krate::__private::FromState>::Value);
+            let wrap = quote_spanned!(at(param_ty.span())=>
+                <#param_ty as #krate::__private::FromState>::from_value);
+            quote_spanned!(at(fn_ident.span())=> {
+                let ::core::option::Option::Some(__tranq_state) = ctx.state::<#value>() else {
+                    return ::std::boxed::Box::pin(::core::future::ready(::core::result::Result::Err(
+                        #krate::__private::missing_state(<Self as #krate::Task>::NAME, ::core::any::type_name::<#value>()),
+                    )));
+                };
+                ::std::boxed::Box::pin(async move {
+                    let __tranq_result = #fn_ident(#ctx, args, #wrap(__tranq_state)).await;
+                    #outcome
+                })
             })
-        }),
+        }
     };
-    let state_const = state_ty.map(|state_ty| {
+    let state_const = state_ty.map(|param_ty| {
+        let krate = respanned(&krate, at(param_ty.span()));
+        let value = quote_spanned!(at(param_ty.span())=>
+            <#param_ty as #krate::__private::FromState>::Value);
         quote!(const STATE: ::core::option::Option<#krate::StateType> =
-            ::core::option::Option::Some(#krate::StateType::of::<#state_ty>());)
+            ::core::option::Option::Some(#krate::StateType::of::<#value>());)
     });
     // Arguments that cannot be stored: at the argument type.
     let krate_at_args = respanned(&krate, at(args_ty.span()));

@@ -19,7 +19,7 @@ pub(crate) struct TaskFn<'a> {
     pub(crate) ctx_ty: &'a Type,
     /// Type of the second parameter: the task's `Args`.
     pub(crate) args_ty: &'a Type,
-    /// `T` of a third parameter `State<T>`, when there is one.
+    /// The type of a third parameter (`State<T>`, under whatever name), when there is one.
     pub(crate) state_ty: Option<&'a Type>,
     /// The declared return type, expected to be a `Result`.
     pub(crate) ret_ty: &'a Type,
@@ -141,8 +141,8 @@ fn params(func: &ItemFn) -> syn::Result<(&Type, &Type, Option<&Type>)> {
     }
     let (ctx, args, state) = match typed.as_slice() {
         [ctx, args] => (ctx, args, None),
-        [ctx, args, state] => (ctx, args, Some(state_inner(&state.ty)?)),
-        [_, _, state, extra @ ..] => {
+        [ctx, args, state] => (ctx, args, Some(&*state.ty)),
+        [_, _, _, extra @ ..] => {
             let extra = quote!(#(#extra),*);
             let too_many = syn::Error::new_spanned(
                 extra,
@@ -155,13 +155,7 @@ fn params(func: &ItemFn) -> syn::Result<(&Type, &Type, Option<&Type>)> {
                     }
                 ),
             );
-            return Err(match state_inner(&state.ty) {
-                Ok(_) => too_many,
-                Err(mut not_state) => {
-                    not_state.combine(too_many);
-                    not_state
-                }
-            });
+            return Err(too_many);
         }
         _ => {
             return Err(syn::Error::new(
@@ -184,33 +178,6 @@ fn params(func: &ItemFn) -> syn::Result<(&Type, &Type, Option<&Type>)> {
     }
     errors.finish()?;
     Ok((&ctx.ty, &args.ty, state))
-}
-
-/// `T` of the third parameter's type, which must be `State<T>`.
-fn state_inner(ty: &Type) -> syn::Result<&Type> {
-    let error = || {
-        syn::Error::new_spanned(
-            ty,
-            "the third parameter of a #[task] fn is its shared state: `State(app): State<App>` \
-             (`tranq::State`, given to the worker with `.state(app)`)",
-        )
-    };
-    let Type::Path(path) = ty else {
-        return Err(error());
-    };
-    let Some(last) = path.path.segments.last() else {
-        return Err(error());
-    };
-    if last.ident != "State" {
-        return Err(error());
-    }
-    match &last.arguments {
-        syn::PathArguments::AngleBracketed(args) if args.args.len() == 1 => match &args.args[0] {
-            syn::GenericArgument::Type(inner) => Ok(inner),
-            _ => Err(error()),
-        },
-        _ => Err(error()),
-    }
 }
 
 fn span_of_parens(func: &ItemFn) -> Span {
@@ -291,8 +258,8 @@ mod tests {
         let Err(all) = check("async fn f(ctx: C, args: A, b: B, c: D) -> R {}") else {
             panic!("accepted");
         };
-        assert!(all[0].contains("shared state"), "{all:?}");
-        assert!(all[1].contains("remove this one"), "{all:?}");
+        assert_eq!(all.len(), 1, "{all:?}");
+        assert!(all[0].contains("remove this one"), "{all:?}");
         let Err(all) = check("async fn f(ctx: C, args: A, s: State<S>, c: D, e: E) -> R {}") else {
             panic!("accepted");
         };
@@ -301,16 +268,9 @@ mod tests {
     }
 
     #[test]
-    fn a_third_parameter_is_shared_state() {
+    fn a_third_parameter_is_taken_as_shared_state() {
+        // Its type is checked by the compiler (`FromState`), under any name it was imported as.
         assert!(check("async fn f(ctx: C, args: A, State(app): State<App>) -> R {}").is_ok());
-        assert!(check("async fn f(ctx: C, args: A, s: tranq::State<App>) -> R {}").is_ok());
-        let Err(all) = check("async fn f(ctx: C, args: A, app: App) -> R {}") else {
-            panic!("accepted");
-        };
-        assert!(all[0].contains("State(app): State<App>"), "{all:?}");
-        let Err(all) = check("async fn f(ctx: C, args: A, app: State) -> R {}") else {
-            panic!("accepted");
-        };
-        assert!(all[0].contains("shared state"), "{all:?}");
+        assert!(check("async fn f(ctx: C, args: A, s: TaskState<App>) -> R {}").is_ok());
     }
 }
