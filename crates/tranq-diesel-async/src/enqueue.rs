@@ -25,11 +25,11 @@ pub fn insert_jobs<C: TranqAsyncConnection, R: Send + 'static>(
     })
 }
 
-/// `Executor` for `&mut` each diesel-async connection type tranq speaks.
+/// `Executor` for `&mut` each connection type tranq speaks through this adapter, and a pooled one.
 macro_rules! executor {
-    ($($(#[$cfg:meta])* $conn:ty),* $(,)?) => {$(
+    ($($(#[$cfg:meta])* [$($generics:tt)*] $conn:ty $(, where [$($bound:tt)+])?;)*) => {$(
         $(#[$cfg])*
-        impl<'c> Executor<DieselAsync> for &'c mut $conn {
+        impl<'c, $($generics)*> Executor<DieselAsync> for &'c mut $conn $(where $($bound)+)? {
             type Output<R: Send + 'static> = BoxFuture<'c, QueryResult<R>>;
 
             fn insert<R: Send + 'static>(
@@ -43,28 +43,14 @@ macro_rules! executor {
     )*};
 }
 
-executor!(
+executor! {
     #[cfg(feature = "postgres")]
-    diesel_async::AsyncPgConnection,
+    [] diesel_async::AsyncPgConnection;
     #[cfg(feature = "mysql")]
-    diesel_async::AsyncMysqlConnection,
+    [] diesel_async::AsyncMysqlConnection;
     #[cfg(feature = "sqlite")]
-    diesel_async::sync_connection_wrapper::SyncConnectionWrapper<diesel::SqliteConnection>,
-);
-
-/// A connection from a bb8 pool of one of the above.
-impl<'c, 'p, M> Executor<DieselAsync> for &'c mut PooledConnection<'p, M>
-where
-    M: bb8::ManageConnection,
-    PooledConnection<'p, M>: TranqAsyncConnection,
-{
-    type Output<R: Send + 'static> = BoxFuture<'c, QueryResult<R>>;
-
-    fn insert<R: Send + 'static>(
-        self,
-        jobs: Result<Vec<NewJob>>,
-        finish: fn(Vec<JobId>) -> Result<R>,
-    ) -> Self::Output<R> {
-        insert_jobs(self, jobs, finish)
-    }
+    [] diesel_async::sync_connection_wrapper::SyncConnectionWrapper<diesel::SqliteConnection>;
+    // A connection from a pool of one of the above.
+    ['p, M] PooledConnection<'p, M>,
+        where [M: bb8::ManageConnection, PooledConnection<'p, M>: TranqAsyncConnection];
 }

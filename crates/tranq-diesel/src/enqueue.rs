@@ -36,11 +36,11 @@ pub fn insert_jobs<C: TranqConnection, R>(
     finish(ids).map_err(into_diesel)
 }
 
-/// `Executor` for `&mut` each Diesel connection type tranq speaks.
+/// `Executor` for `&mut` each connection type tranq speaks through this adapter, and a pooled one.
 macro_rules! executor {
-    ($($(#[$cfg:meta])* $conn:ty),* $(,)?) => {$(
+    ($($(#[$cfg:meta])* [$($generics:tt)*] $conn:ty $(, where [$($bound:tt)+])?;)*) => {$(
         $(#[$cfg])*
-        impl<'c> Executor<Diesel> for &'c mut $conn {
+        impl<'c, $($generics)*> Executor<Diesel> for &'c mut $conn $(where $($bound)+)? {
             type Output<R: Send + 'static> = QueryResult<R>;
 
             fn insert<R: Send + 'static>(
@@ -54,30 +54,16 @@ macro_rules! executor {
     )*};
 }
 
-executor!(
+executor! {
     #[cfg(feature = "postgres")]
-    diesel::PgConnection,
+    [] diesel::PgConnection;
     #[cfg(feature = "mysql")]
-    diesel::MysqlConnection,
+    [] diesel::MysqlConnection;
     #[cfg(feature = "sqlite")]
-    diesel::SqliteConnection,
-);
-
-/// A connection from an r2d2 pool of one of the above.
-impl<M> Executor<Diesel> for &mut PooledConnection<M>
-where
-    M: ManageConnection,
-    PooledConnection<M>: TranqConnection,
-{
-    type Output<R: Send + 'static> = QueryResult<R>;
-
-    fn insert<R: Send + 'static>(
-        self,
-        jobs: Result<Vec<NewJob>>,
-        finish: fn(Vec<JobId>) -> Result<R>,
-    ) -> Self::Output<R> {
-        insert_jobs(self, jobs, finish)
-    }
+    [] diesel::SqliteConnection;
+    // A connection from a pool of one of the above.
+    [M] PooledConnection<M>,
+        where [M: ManageConnection, PooledConnection<M>: TranqConnection];
 }
 
 /// Runs a [`LastIdInsert`] on `conn`.
