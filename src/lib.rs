@@ -94,9 +94,9 @@
 // accident. What adapters and tests need beyond it is in `internal`.
 #[doc(inline)]
 pub use tranq_core::{
-    AttemptError, Backoff, DEFAULT_GRACE_PERIOD, DEFAULT_LEASE, DEFAULT_MAX_ATTEMPTS,
+    AttemptError, Backoff, Cancellation, DEFAULT_GRACE_PERIOD, DEFAULT_LEASE, DEFAULT_MAX_ATTEMPTS,
     DEFAULT_MAX_PAYLOAD_BYTES, DEFAULT_POLL_INTERVAL, DEFAULT_QUEUE, DEFAULT_RETENTION, Dialect,
-    Enqueue, Error, Executor, JobBuilder, JobFilter, JobId, JobInfo, JobState, MAX_DELAY,
+    Enqueue, Enqueued, Error, Executor, JobBuilder, JobFilter, JobId, JobInfo, JobState, MAX_DELAY,
     MAX_ERROR_MESSAGE_BYTES, MAX_RESULT_BYTES, Migration, Registration, Registry, Result,
     ShutdownSignal, State, StateType, Task, TaskContext, TaskError, TaskErrorKind, TaskOptions,
     TaskResult, Worker, WorkerBuilder, WorkerConfig, migrations, shutdown_signal,
@@ -120,9 +120,9 @@ pub mod internal {
         Backend, ClaimParams, ClaimedJob, ColumnType, Completion, DEFAULT_COMPLETION_BATCH,
         DEFAULT_LEADER_TTL, DEFAULT_MAX_PREFETCH, DEFAULT_POLL_INTERVAL_WITHOUT_NOTIFY,
         DEFAULT_PRUNE_INTERVAL, DEFAULT_RESCUE_INTERVAL, FailParams, InsertAnswer, InsertIds,
-        InsertStep, LastIdInsert, LeaderParams, Lease, MAX_QUEUE_NAME_LEN, NewJob, Notifications,
-        PRUNE_BATCH, PruneParams, Query, RESCUE_BATCH, Row, RowShape, SqlStore, Store, Transaction,
-        UNKNOWN_TASK_REPORT_INTERVAL, Value, insert_query, inserted_ids, redact_url,
+        InsertPlan, InsertStep, LastIdInsert, LeaderParams, Lease, MAX_QUEUE_NAME_LEN, NewJob,
+        Notifications, PRUNE_BATCH, PruneParams, Query, RESCUE_BATCH, Row, RowShape, SqlStore,
+        Store, Transaction, UNKNOWN_TASK_REPORT_INTERVAL, Value, inserted_ids, redact_url,
         validate_queue,
     };
 

@@ -8,6 +8,7 @@ use std::collections::BTreeSet;
 const SNAPSHOT: &[&str] = &[
     "AttemptError",
     "Backoff",
+    "Cancellation",
     "DEFAULT_GRACE_PERIOD",
     "DEFAULT_LEASE",
     "DEFAULT_MAX_ATTEMPTS",
@@ -17,6 +18,7 @@ const SNAPSHOT: &[&str] = &[
     "DEFAULT_RETENTION",
     "Dialect",
     "Enqueue",
+    "Enqueued",
     "Error",
     "Executor",
     "JobBuilder",

@@ -5,12 +5,12 @@
 use std::time::Duration;
 
 use tranq::internal::{ClaimParams, SqlStore, Store as _};
-use tranq::{JobFilter, JobId, JobState};
+use tranq::{Cancellation, JobFilter, JobId, JobState};
 
 use crate::conformance::enqueue::{job, note};
 use crate::conformance::harness::{Harness, setup, worker};
-use crate::conformance::probe::start;
-use crate::conformance::tasks::{Flaky, FlakyArgs, Note, key};
+use crate::conformance::probe::{eventually, runs, start};
+use crate::conformance::tasks::{Flaky, FlakyArgs, Note, UntilCancelled, key};
 
 fn ids(jobs: &[tranq::JobInfo]) -> Vec<JobId> {
     jobs.iter().map(|j| j.id).collect()
@@ -86,7 +86,7 @@ pub async fn waiting_jobs_are_cancelled_discarded_and_retried_and_the_rest_say_w
     let store = &store;
     let state = |id| async move { store.job_get(id).await.unwrap().unwrap().state };
 
-    store.cancel(a).await.unwrap();
+    assert_eq!(store.cancel(a).await.unwrap(), Cancellation::Cancelled);
     assert_eq!(state(a).await, JobState::Cancelled);
     match store.cancel(a).await {
         Err(tranq::Error::WrongJobState {
@@ -110,7 +110,7 @@ pub async fn waiting_jobs_are_cancelled_discarded_and_retried_and_the_rest_say_w
         other => panic!("retrying a waiting job: {other:?}"),
     }
 
-    // A job a worker holds is never touched.
+    // A job a worker holds is never touched, except to ask for its cancellation.
     let claimed = store
         .job_claim(&ClaimParams {
             queue: "default",
@@ -122,8 +122,8 @@ pub async fn waiting_jobs_are_cancelled_discarded_and_retried_and_the_rest_say_w
         .await
         .unwrap();
     assert_eq!(claimed.len(), 3, "a, b and held are all available");
+    assert_eq!(store.cancel(held).await.unwrap(), Cancellation::Requested);
     for (action, outcome) in [
-        ("cancel", store.cancel(held).await),
         ("discard", store.discard(held).await),
         ("retry", store.retry(held).await),
     ] {
@@ -173,5 +173,75 @@ pub async fn a_retried_job_keeps_its_attempts_and_gets_one_more<H: Harness>() {
         }) => {}
         other => panic!("retrying a completed job: {other:?}"),
     }
+    h.cleanup().await;
+}
+
+pub async fn a_running_job_asked_to_cancel_is_called_off_and_ends_cancelled_not_retried<
+    H: Harness,
+>() {
+    let h: H = setup("cancel_running").await;
+    let store = SqlStore::<H::Backend>::new(h.backend());
+    let k = format!("cancel_running/{}", H::pair());
+    let job = job::<UntilCancelled, H>().build(&key(&k)).unwrap();
+    let id = h.commit(vec![job]).await[0];
+    // A store that listens (PostgreSQL, but for sync Diesel) hears of the request at once: a long
+    // lease shows that the notification, not the heartbeat (every third of the lease), does it.
+    // Elsewhere the heartbeat finds the request.
+    let notified = h.store().subscribe().await.unwrap().is_some();
+    let lease = if notified {
+        Duration::from_secs(30)
+    } else {
+        Duration::from_secs(3)
+    };
+    let within = if notified {
+        Duration::from_secs(1)
+    } else {
+        lease / 3 + Duration::from_secs(1)
+    };
+    let w = start(worker(&h, 2).lease(lease));
+    eventually("the handler starts", || async {
+        (!runs(&k).is_empty()).then_some(())
+    })
+    .await;
+
+    let asked = std::time::Instant::now();
+    assert_eq!(store.cancel(id).await.unwrap(), Cancellation::Requested);
+    let called_off = format!("{k}:called_off");
+    eventually("the attempt is called off", || async {
+        (!runs(&called_off).is_empty()).then_some(())
+    })
+    .await;
+    let took = runs(&called_off)[0].at.duration_since(asked);
+    eprintln!(
+        "{}: ctx.cancelled() fired {took:?} after the cancel",
+        H::pair()
+    );
+    assert!(
+        took < within,
+        "called off after {took:?}, expected within {within:?}"
+    );
+    let stored = h.wait_state(id, JobState::Cancelled).await;
+    assert_eq!(stored.attempt, 1, "not retried");
+    let last = stored.errors.last().expect("the attempt's error");
+    assert!(
+        last.message.contains("cancelled on request"),
+        "{}",
+        last.message
+    );
+    match store.cancel(id).await {
+        Err(tranq::Error::WrongJobState {
+            state: JobState::Cancelled,
+            ..
+        }) => {}
+        other => panic!("cancelling a cancelled job: {other:?}"),
+    }
+
+    // Retried, it runs again without the old request: its second attempt waits for a call-off
+    // over several heartbeats, none comes, and it completes.
+    store.retry(id).await.unwrap();
+    let done = h.wait_state(id, JobState::Completed).await;
+    assert_eq!(done.attempt, 2);
+    assert_eq!(runs(&called_off).len(), 1);
+    w.stop().await.unwrap();
     h.cleanup().await;
 }

@@ -69,7 +69,8 @@ pub async fn open_transaction_job_is_invisible_until_commit<H: Harness>() {
     let h: H = setup("invisible").await;
     let k = format!("invisible/{}", H::pair());
     let w = start(worker(&h, 4));
-    let (ids, open) = h.enqueue_open(vec![note::<H>(&k)]).await.unwrap();
+    let (outcomes, open) = h.enqueue_open(vec![note::<H>(&k)]).await.unwrap();
+    let ids = crate::conformance::ids_of(outcomes);
 
     tokio::time::sleep(Duration::from_millis(600)).await;
     assert!(runs(&k).is_empty(), "ran before commit");
@@ -127,7 +128,8 @@ pub async fn concurrent_enqueues_each_get_the_ids_of_their_own_rows<H: Harness>(
         let h = &h;
         async move {
             let jobs = keys.iter().map(|k| note::<H>(k)).collect();
-            let (ids, open) = h.enqueue_open(jobs).await.unwrap();
+            let (outcomes, open) = h.enqueue_open(jobs).await.unwrap();
+            let ids = crate::conformance::ids_of(outcomes);
             open.commit().await.unwrap();
             (keys, ids)
         }

@@ -20,16 +20,37 @@ pub enum End {
 #[derive(Debug)]
 pub struct Enqueued {
     pub ids: Vec<JobId>,
+    /// What the insert did with each job (inserted, or a duplicate of a job holding its key).
+    pub outcomes: Vec<tranq::Enqueued>,
     /// Statements the adapter ran in the caller's transaction, when it can count them.
     pub statements: Option<usize>,
 }
 
+/// The ids of what an insert did.
+pub fn ids_of(outcomes: Vec<tranq::Enqueued>) -> Vec<JobId> {
+    outcomes.into_iter().map(tranq::Enqueued::id).collect()
+}
+
+impl Enqueued {
+    pub fn new(outcomes: Vec<tranq::Enqueued>, statements: Option<usize>) -> Self {
+        Enqueued {
+            ids: outcomes.iter().map(|o| o.id()).collect(),
+            outcomes,
+            statements,
+        }
+    }
+}
+
 /// A transaction left open by [`Harness::enqueue_open`].
-pub struct OpenTx(pub Box<dyn FnOnce() -> BoxFuture<'static, tranq::Result<()>> + Send>);
+pub struct OpenTx(pub Box<dyn FnOnce(End) -> BoxFuture<'static, tranq::Result<()>> + Send>);
 
 impl OpenTx {
     pub async fn commit(self) -> tranq::Result<()> {
-        (self.0)().await
+        (self.0)(End::Commit).await
+    }
+
+    pub async fn end(self, end: End) -> tranq::Result<()> {
+        (self.0)(end).await
     }
 }
 
@@ -60,7 +81,10 @@ pub trait Harness: Sized + Send + Sync + 'static {
     /// commits or rolls back.
     async fn enqueue(&self, jobs: Vec<NewJob>, end: End) -> tranq::Result<Enqueued>;
     /// Inserts `jobs` in a transaction that stays open until the returned handle commits.
-    async fn enqueue_open(&self, jobs: Vec<NewJob>) -> tranq::Result<(Vec<JobId>, OpenTx)>;
+    async fn enqueue_open(
+        &self,
+        jobs: Vec<NewJob>,
+    ) -> tranq::Result<(Vec<tranq::Enqueued>, OpenTx)>;
     /// Runs test-only SQL (rows made by hand).
     async fn execute(&self, sql: &str);
     /// Runs a query returning one integer.

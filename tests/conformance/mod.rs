@@ -26,8 +26,9 @@ pub mod running;
 pub mod shutdown;
 pub mod state;
 pub mod tasks;
+pub mod unique;
 
-pub use harness::{End, Enqueued, Harness, OpenTx};
+pub use harness::{End, Enqueued, Harness, OpenTx, ids_of};
 
 /// Instantiates every conformance test for one harness type.
 #[macro_export]
@@ -61,6 +62,7 @@ macro_rules! suite {
             control::jobs_are_listed_by_queue_task_and_state_a_page_at_a_time,
             control::waiting_jobs_are_cancelled_discarded_and_retried_and_the_rest_say_why,
             control::a_retried_job_keeps_its_attempts_and_gets_one_more,
+            control::a_running_job_asked_to_cancel_is_called_off_and_ends_cancelled_not_retried,
             maintenance::one_leader_at_a_time_and_the_lease_moves_when_it_expires,
             maintenance::the_leader_resigns_at_shutdown_and_another_worker_takes_over,
             maintenance::the_pruner_deletes_finished_jobs_past_retention_only_on_the_leader,
@@ -78,6 +80,8 @@ macro_rules! suite {
             correctness::a_claim_lost_in_a_database_crash_does_not_reuse_its_token,
             correctness::batch_writes_in_opposite_orders_do_not_deadlock,
             claim_locks::a_claim_locks_only_the_jobs_it_takes,
+            unique::concurrent_batches_with_overlapping_keys_leave_one_live_job_per_key,
+            unique::a_key_is_held_per_task_while_live_and_a_period_key_also_once_completed,
         );
         $crate::suite!(@current_thread $harness;
             running::jobs_of_unknown_tasks_are_left_untouched_and_reported,

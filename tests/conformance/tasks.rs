@@ -188,3 +188,29 @@ pub async fn greets(
     assert_eq!(from_ctx.as_deref(), Some(greeting.text.as_str()));
     Ok(format!("{} {}", greeting.text, args.key))
 }
+
+/// At most one live job per `key` argument (`#[task(unique = [...])]`).
+#[tranq::task(unique = [key])]
+pub async fn once_per_key(ctx: TaskContext, args: Key) -> Result<(), TaskError> {
+    record(&args.key, ctx.job_id(), ctx.attempt());
+    Ok(())
+}
+
+/// Waits to be called off on its first attempt (30 s at most); on later ones, completes unless
+/// called off within 2.5 s.
+#[tranq::task(max_attempts = 5)]
+pub async fn until_cancelled(ctx: TaskContext, args: Key) -> Result<(), TaskError> {
+    record(&args.key, ctx.job_id(), ctx.attempt());
+    let patience = if ctx.attempt() == 1 {
+        Duration::from_secs(30)
+    } else {
+        Duration::from_millis(2500)
+    };
+    tokio::select! {
+        _ = ctx.cancelled() => {
+            record(&format!("{}:called_off", args.key), ctx.job_id(), ctx.attempt());
+            Err(TaskError::retry("stopped: the attempt was called off"))
+        }
+        _ = tokio::time::sleep(patience) => Ok(()),
+    }
+}

@@ -104,13 +104,16 @@ pub struct DieselHarness<D: DieselDatabase> {
     _db: PhantomData<D>,
 }
 
-fn insert<C: TranqConnection>(conn: &mut C, jobs: Vec<NewJob>) -> QueryResult<Vec<JobId>> {
+fn insert<C: TranqConnection>(
+    conn: &mut C,
+    jobs: Vec<NewJob>,
+) -> QueryResult<Vec<tranq::Enqueued>> {
     insert_jobs(conn, Ok(jobs), Ok)
 }
 
 /// Why an enqueuing transaction did not commit.
 enum NotCommitted {
-    RolledBack(Vec<JobId>),
+    RolledBack(Vec<tranq::Enqueued>),
     Failed(diesel::result::Error),
 }
 
@@ -205,45 +208,51 @@ where
                 Ok(ids) | Err(NotCommitted::RolledBack(ids)) => ids,
                 Err(NotCommitted::Failed(e)) => return Err(tranq_error(e)),
             };
-            Ok(Enqueued {
+            Ok(Enqueued::new(
                 ids,
-                statements: Some(statements.load(Ordering::SeqCst) - before),
-            })
+                Some(statements.load(Ordering::SeqCst) - before),
+            ))
         })
         .await
     }
 
-    async fn enqueue_open(&self, jobs: Vec<NewJob>) -> tranq::Result<(Vec<JobId>, OpenTx)> {
+    async fn enqueue_open(
+        &self,
+        jobs: Vec<NewJob>,
+    ) -> tranq::Result<(Vec<tranq::Enqueued>, OpenTx)> {
         let pool = self.pool.clone();
-        let (ids_tx, ids_rx) = oneshot::channel::<tranq::Result<Vec<JobId>>>();
-        let (commit_tx, commit_rx) = mpsc::channel::<()>();
+        let (ids_tx, ids_rx) = oneshot::channel::<tranq::Result<Vec<tranq::Enqueued>>>();
+        let (end_tx, end_rx) = mpsc::channel::<End>();
         let holder = tokio::task::spawn_blocking(move || -> tranq::Result<()> {
             let mut conn = pool.get().map_err(tranq::Error::database)?;
             let mut ids_tx = Some(ids_tx);
             let result = conn.transaction::<_, diesel::result::Error, _>(|conn| {
-                let ids = insert(conn, jobs)?;
+                let outcomes = insert(conn, jobs)?;
                 if let Some(tx) = ids_tx.take() {
-                    let _ = tx.send(Ok(ids));
+                    let _ = tx.send(Ok(outcomes));
                 }
-                let _ = commit_rx.recv();
-                Ok(())
+                match end_rx.recv() {
+                    Ok(End::Commit) => Ok(()),
+                    _ => Err(diesel::result::Error::RollbackTransaction),
+                }
             });
             match (result, ids_tx.take()) {
                 (Err(e), Some(tx)) => {
                     let _ = tx.send(Err(tranq_error(e)));
                     Ok(())
                 }
+                (Err(diesel::result::Error::RollbackTransaction), None) => Ok(()),
                 (result, _) => result.map_err(tranq_error),
             }
         });
-        let ids = ids_rx.await.expect("enqueue result")?;
-        let commit = OpenTx(Box::new(move || {
+        let outcomes = ids_rx.await.expect("enqueue result")?;
+        let end = OpenTx(Box::new(move |end| {
             Box::pin(async move {
-                let _ = commit_tx.send(());
+                let _ = end_tx.send(end);
                 holder.await.expect("commit task")
             })
         }));
-        Ok((ids, commit))
+        Ok((outcomes, end))
     }
 
     async fn execute(&self, sql: &str) {

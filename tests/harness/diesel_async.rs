@@ -92,13 +92,13 @@ where
 fn insert<C: StoreConnection>(
     conn: &mut C,
     jobs: Vec<NewJob>,
-) -> BoxFuture<'_, QueryResult<Vec<JobId>>> {
+) -> BoxFuture<'_, QueryResult<Vec<tranq::Enqueued>>> {
     insert_jobs(conn, Ok(jobs), Ok)
 }
 
 /// Why an enqueuing transaction did not commit.
 enum NotCommitted {
-    RolledBack(Vec<JobId>),
+    RolledBack(Vec<tranq::Enqueued>),
     Failed(diesel::result::Error),
 }
 
@@ -177,30 +177,35 @@ where
             Ok(ids) | Err(NotCommitted::RolledBack(ids)) => ids,
             Err(NotCommitted::Failed(e)) => return Err(tranq_error(e)),
         };
-        Ok(Enqueued {
+        Ok(Enqueued::new(
             ids,
-            statements: Some(self.statements.load(Ordering::SeqCst) - before),
-        })
+            Some(self.statements.load(Ordering::SeqCst) - before),
+        ))
     }
 
-    async fn enqueue_open(&self, jobs: Vec<NewJob>) -> tranq::Result<(Vec<JobId>, OpenTx)> {
+    async fn enqueue_open(
+        &self,
+        jobs: Vec<NewJob>,
+    ) -> tranq::Result<(Vec<tranq::Enqueued>, OpenTx)> {
         let mut conn = self
             .pool
             .get_owned()
             .await
             .map_err(tranq::Error::database)?;
-        let (ids_tx, ids_rx) = oneshot::channel::<tranq::Result<Vec<JobId>>>();
-        let (commit_tx, commit_rx) = oneshot::channel::<()>();
+        let (ids_tx, ids_rx) = oneshot::channel::<tranq::Result<Vec<tranq::Enqueued>>>();
+        let (end_tx, end_rx) = oneshot::channel::<End>();
         let holder = tokio::spawn(async move {
             let mut ids_tx = Some(ids_tx);
             let result = (*conn)
                 .transaction::<_, diesel::result::Error, _>(async |conn| {
-                    let ids = insert(conn, jobs).await?;
+                    let outcomes = insert(conn, jobs).await?;
                     if let Some(tx) = ids_tx.take() {
-                        let _ = tx.send(Ok(ids));
+                        let _ = tx.send(Ok(outcomes));
                     }
-                    let _ = commit_rx.await;
-                    Ok(())
+                    match end_rx.await {
+                        Ok(End::Commit) => Ok(()),
+                        _ => Err(diesel::result::Error::RollbackTransaction),
+                    }
                 })
                 .await;
             match (result, ids_tx.take()) {
@@ -208,17 +213,18 @@ where
                     let _ = tx.send(Err(tranq_error(e)));
                     Ok(())
                 }
+                (Err(diesel::result::Error::RollbackTransaction), None) => Ok(()),
                 (result, _) => result.map_err(tranq_error),
             }
         });
-        let ids = ids_rx.await.expect("enqueue result")?;
-        let commit = OpenTx(Box::new(move || {
+        let outcomes = ids_rx.await.expect("enqueue result")?;
+        let end = OpenTx(Box::new(move |end| {
             Box::pin(async move {
-                let _ = commit_tx.send(());
+                let _ = end_tx.send(end);
                 holder.await.expect("commit task")
             })
         }));
-        Ok((ids, commit))
+        Ok((outcomes, end))
     }
 
     async fn execute(&self, sql: &str) {

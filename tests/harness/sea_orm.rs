@@ -9,7 +9,6 @@ use sea_orm::{
     ConnectionTrait, DatabaseConnection, DatabaseTransaction, Statement, TransactionTrait,
 };
 use tokio::sync::oneshot;
-use tranq::JobId;
 use tranq::internal::NewJob;
 use tranq::internal::sea_orm::insert_jobs;
 use tranq::sea_orm::Store;
@@ -26,7 +25,10 @@ pub struct SeaOrmHarness<D> {
     _db: PhantomData<D>,
 }
 
-async fn insert(txn: &DatabaseTransaction, jobs: Vec<NewJob>) -> tranq::Result<Vec<JobId>> {
+async fn insert(
+    txn: &DatabaseTransaction,
+    jobs: Vec<NewJob>,
+) -> tranq::Result<Vec<tranq::Enqueued>> {
     insert_jobs(txn, Ok(jobs), Ok).await
 }
 
@@ -100,27 +102,30 @@ impl<D: Database> Harness for SeaOrmHarness<D> {
             End::Rollback => txn.rollback().await,
         }
         .map_err(tranq::Error::database)?;
-        Ok(Enqueued {
-            ids,
-            statements: Some(statements),
-        })
+        Ok(Enqueued::new(ids, Some(statements)))
     }
 
-    async fn enqueue_open(&self, jobs: Vec<NewJob>) -> tranq::Result<(Vec<JobId>, OpenTx)> {
+    async fn enqueue_open(
+        &self,
+        jobs: Vec<NewJob>,
+    ) -> tranq::Result<(Vec<tranq::Enqueued>, OpenTx)> {
         let txn = self.db.begin().await.map_err(tranq::Error::database)?;
-        let ids = insert(&txn, jobs).await?;
-        let (tx, rx) = oneshot::channel::<()>();
+        let outcomes = insert(&txn, jobs).await?;
+        let (tx, rx) = oneshot::channel::<End>();
         let holder = tokio::spawn(async move {
-            let _ = rx.await;
-            txn.commit().await.map_err(tranq::Error::database)
+            match rx.await {
+                Ok(End::Commit) => txn.commit().await,
+                _ => txn.rollback().await,
+            }
+            .map_err(tranq::Error::database)
         });
-        let commit = OpenTx(Box::new(move || {
+        let end = OpenTx(Box::new(move |end| {
             Box::pin(async move {
-                let _ = tx.send(());
+                let _ = tx.send(end);
                 holder.await.expect("commit task")
             })
         }));
-        Ok((ids, commit))
+        Ok((outcomes, end))
     }
 
     async fn execute(&self, sql: &str) {

@@ -34,6 +34,7 @@ mod chapters {
         "sqlalchemy.md" => sqlalchemy,
         "celery.md" => celery,
         "workers.md" => workers,
+        "jobs.md" => jobs,
         "testing.md" => testing,
         "databases.md" => databases,
         "compared.md" => compared,

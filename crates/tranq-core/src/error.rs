@@ -81,6 +81,15 @@ pub enum Error {
         /// The task of the job refused.
         task: &'static str,
     },
+    /// A job's unique key cannot be stored.
+    #[error("the unique key of a job of task `{task}` is refused: {reason}")]
+    #[non_exhaustive]
+    InvalidUniqueKey {
+        /// The task of the job refused.
+        task: &'static str,
+        /// What is wrong with the key, and what to do.
+        reason: String,
+    },
     /// No job has this id (it never existed, or was pruned or deleted when completed).
     #[error("no job {id}: it never existed, or it was pruned or deleted once finished")]
     #[non_exhaustive]

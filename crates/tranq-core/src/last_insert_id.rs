@@ -16,8 +16,9 @@
 
 use crate::dialect::{Dialect, Query, Row, RowShape};
 use crate::error::{Error, Result};
+use crate::insert::{Enqueued, InsertPlan};
 use crate::job::JobId;
-use crate::new_job::{NewJob, insert_query};
+use crate::new_job::NewJob;
 
 /// How a connection learns the ids of the jobs an insert made. Exhaustive on purpose: an
 /// adapter must handle every way.
@@ -37,8 +38,8 @@ pub enum InsertStep {
     Execute(Query),
     /// Run this query; answer with [`InsertAnswer::Rows`].
     Fetch(Query),
-    /// Every job is inserted: their ids, in order.
-    Done(Vec<JobId>),
+    /// Every job is inserted (or found a duplicate): what became of each, in order.
+    Done(Vec<Enqueued>),
 }
 
 /// What the statement of the previous [`InsertStep`] returned.
@@ -59,7 +60,8 @@ pub enum InsertAnswer {
 /// the insert and the id read (3), or under `innodb_autoinc_lock_mode = 2` the lock-mode read
 /// and an insert and an id read per job (1 + 2n): run a batch inside a transaction (or a
 /// savepoint) so that it stays all or nothing. Nothing is written before the plan knows how to
-/// read the ids back.
+/// read the ids back. A batch with unique keys is the insert and one locking read of the row
+/// holding each key (`job_insert_unique_read`), whatever the lock mode: 2 statements.
 ///
 /// ```
 /// use tranq_core::{InsertAnswer, Dialect, LastIdInsert, InsertStep};
@@ -72,7 +74,7 @@ pub enum InsertAnswer {
 #[derive(Debug)]
 pub struct LastIdInsert<'a> {
     dialect: Dialect,
-    jobs: &'a [NewJob],
+    plan: InsertPlan<'a>,
     read_ids: Query,
     ids: Vec<JobId>,
     state: State,
@@ -98,12 +100,24 @@ enum State {
 impl<'a> LastIdInsert<'a> {
     /// A plan to insert `jobs` in `dialect`, which must define `job_inserted_first_id`.
     pub fn new(dialect: Dialect, jobs: &'a [NewJob]) -> Result<Self> {
-        let read_ids = dialect
+        let mut read_ids = dialect
             .query("job_inserted_first_id", Vec::new(), RowShape::FirstInsertId)
             .map_err(|_| unsupported(dialect))?;
+        let plan = InsertPlan::new(dialect, jobs);
+        if plan.is_unique() {
+            if jobs.iter().any(|j| j.unique_key().is_none()) {
+                return Err(Error::Unsupported {
+                    operation: "one batch of jobs with and without unique keys over \
+                                LAST_INSERT_ID()"
+                        .to_owned(),
+                    dialect: dialect.name(),
+                });
+            }
+            read_ids = plan.query_for(0, plan.sent_len(), true)?;
+        }
         Ok(LastIdInsert {
             dialect,
-            jobs,
+            plan,
             read_ids,
             ids: Vec::with_capacity(jobs.len()),
             state: State::Start,
@@ -113,10 +127,11 @@ impl<'a> LastIdInsert<'a> {
     /// Takes what the previous step's statement returned ([`InsertAnswer::Start`] the first time)
     /// and says what to run next.
     pub fn next(&mut self, answer: InsertAnswer) -> Result<InsertStep> {
-        let n = self.jobs.len();
+        let n = self.plan.sent_len();
         match (self.state, answer) {
             (State::Start, InsertAnswer::Start) => match n {
                 0 => self.finish(),
+                _ if self.plan.is_unique() => self.insert(0, n),
                 1 => self.insert(0, 1),
                 _ => {
                     self.state = State::AwaitingLockMode;
@@ -130,6 +145,13 @@ impl<'a> LastIdInsert<'a> {
                     self.insert(0, 1)
                 }
             }
+            // A duplicate writes no row; the read after it finds the holder.
+            (State::AwaitingInsert { from, to }, InsertAnswer::Affected(_))
+                if self.plan.is_unique() =>
+            {
+                self.state = State::AwaitingIds { from, to };
+                Ok(InsertStep::Fetch(self.read_ids.clone()))
+            }
             (State::AwaitingInsert { from, to }, InsertAnswer::Affected(affected)) => {
                 if usize::try_from(affected).ok() != Some(to - from) {
                     return Err(Error::Corrupt(format!(
@@ -139,6 +161,10 @@ impl<'a> LastIdInsert<'a> {
                 }
                 self.state = State::AwaitingIds { from, to };
                 Ok(InsertStep::Fetch(self.read_ids.clone()))
+            }
+            (State::AwaitingIds { .. }, InsertAnswer::Rows(rows)) if self.plan.is_unique() => {
+                self.state = State::Finished;
+                Ok(InsertStep::Done(self.plan.read(rows)?))
             }
             (State::AwaitingIds { from, to }, InsertAnswer::Rows(rows)) => {
                 let read = read_first_id(&rows)?;
@@ -175,11 +201,11 @@ impl<'a> LastIdInsert<'a> {
     }
 
     fn insert(&mut self, from: usize, to: usize) -> Result<InsertStep> {
-        let query = insert_query(self.dialect, &self.jobs[from..to])?;
+        let query = self.plan.query_for(from, to, false)?;
         let sql = query
             .sql
-            .trim_end()
-            .strip_suffix("RETURNING id")
+            .rfind("\nRETURNING ")
+            .map(|at| &query.sql[..at])
             .ok_or_else(|| unsupported(self.dialect))?;
         self.state = State::AwaitingInsert { from, to };
         Ok(InsertStep::Execute(Query {
@@ -191,7 +217,9 @@ impl<'a> LastIdInsert<'a> {
 
     fn finish(&mut self) -> Result<InsertStep> {
         self.state = State::Finished;
-        Ok(InsertStep::Done(std::mem::take(&mut self.ids)))
+        Ok(InsertStep::Done(
+            self.ids.drain(..).map(Enqueued::Inserted).collect(),
+        ))
     }
 }
 
@@ -255,7 +283,7 @@ mod tests {
 
     fn expect_done(step: Result<InsertStep>) -> Vec<JobId> {
         match step.expect("a step") {
-            InsertStep::Done(ids) => ids,
+            InsertStep::Done(outcomes) => outcomes.into_iter().map(Enqueued::id).collect(),
             other => panic!("expected the end, got {other:?}"),
         }
     }
@@ -267,7 +295,8 @@ mod tests {
         let insert = expect_execute(plan.next(InsertAnswer::Start));
         assert!(!insert.sql.contains("RETURNING"));
         assert!(
-            insert_query(Dialect::MySql, &jobs)
+            InsertPlan::new(Dialect::MySql, &jobs)
+                .query()
                 .expect("insert")
                 .sql
                 .starts_with(insert.sql)
@@ -286,7 +315,10 @@ mod tests {
         let insert = expect_execute(plan.next(row(0, 2, 1)));
         assert_eq!(
             insert.params,
-            insert_query(Dialect::MySql, &jobs).expect("insert").params
+            InsertPlan::new(Dialect::MySql, &jobs)
+                .query()
+                .expect("insert")
+                .params
         );
         expect_fetch(plan.next(InsertAnswer::Affected(3)));
         let ids = expect_done(plan.next(row(41, 2, 1)));
@@ -301,7 +333,8 @@ mod tests {
         let first = expect_execute(plan.next(row(0, 1, 2)));
         assert_eq!(
             first.params,
-            insert_query(Dialect::MySql, &jobs[..1])
+            InsertPlan::new(Dialect::MySql, &jobs[..1])
+                .query()
                 .expect("insert")
                 .params
         );
@@ -309,7 +342,8 @@ mod tests {
         let second = expect_execute(plan.next(row(10, 1, 2)));
         assert_eq!(
             second.params,
-            insert_query(Dialect::MySql, &jobs[1..])
+            InsertPlan::new(Dialect::MySql, &jobs[1..])
+                .query()
                 .expect("insert")
                 .params
         );
@@ -326,6 +360,47 @@ mod tests {
         let mut plan = LastIdInsert::new(Dialect::MySql, &jobs).expect("MySQL");
         expect_execute(plan.next(InsertAnswer::Start));
         assert!(plan.next(InsertAnswer::Affected(0)).is_err());
+    }
+
+    #[test]
+    fn a_unique_batch_is_one_insert_then_one_locking_read_of_each_keys_holder() {
+        let jobs = vec![
+            NewJob::for_test("1").with_unique_key(Some("a".into())),
+            NewJob::for_test("2").with_unique_key(Some("a".into())),
+            NewJob::for_test("3").with_unique_key(Some("b".into())),
+        ];
+        let mut plan = LastIdInsert::new(Dialect::MySql, &jobs).expect("MySQL");
+        let insert = expect_execute(plan.next(InsertAnswer::Start));
+        assert!(!insert.sql.contains("\nRETURNING "));
+        assert!(insert.sql.contains("ON DUPLICATE KEY"));
+        let mark = insert.params.iter().find_map(|p| match p {
+            Value::Int(mark) => Some(*mark),
+            _ => None,
+        });
+        let read = expect_fetch(plan.next(InsertAnswer::Affected(1)));
+        assert_eq!(read.shape, RowShape::Enqueued);
+        assert!(read.sql.contains("FOR UPDATE"));
+        // "a" was held by job 7; "b" is new (the insert's negative mark).
+        let row = |id: i64, key: &str, token: i64| {
+            Row(vec![
+                Value::Int(id),
+                Value::Text("test".into()),
+                Value::Text(key.into()),
+                Value::Int(token),
+            ])
+        };
+        let rows = vec![row(9, "b", mark.expect("the mark")), row(7, "a", 0)];
+        match plan.next(InsertAnswer::Rows(rows)).expect("a step") {
+            InsertStep::Done(outcomes) => assert_eq!(
+                outcomes,
+                vec![
+                    Enqueued::Duplicate(JobId(7)),
+                    Enqueued::Duplicate(JobId(7)),
+                    Enqueued::Inserted(JobId(9)),
+                ]
+            ),
+            other => panic!("expected the end, got {other:?}"),
+        }
     }
 
     #[test]

@@ -6,6 +6,7 @@
 mod delay;
 mod dialect;
 mod error;
+mod insert;
 mod job;
 mod last_insert_id;
 mod maintenance;
@@ -18,11 +19,13 @@ mod state;
 mod store;
 mod task;
 mod task_error;
+mod unique;
 mod worker;
 
 pub use delay::MAX_DELAY;
 pub use dialect::{ColumnType, Dialect, Query, Row, RowShape, Value};
 pub use error::{Error, Result, redact_url};
+pub use insert::{Enqueued, InsertPlan, inserted_ids};
 pub use job::{AttemptError, ClaimedJob, JobId, JobInfo, JobState, Lease};
 pub use last_insert_id::{InsertAnswer, InsertIds, InsertStep, LastIdInsert};
 pub use maintenance::{
@@ -32,17 +35,18 @@ pub use maintenance::{
 pub use migrate::{Migration, migrations};
 pub use new_job::{
     DEFAULT_MAX_PAYLOAD_BYTES, Enqueue, Executor, JobBuilder, MAX_QUEUE_NAME_LEN, NewJob,
-    insert_query, inserted_ids, validate_queue,
+    validate_queue,
 };
 pub use registry::{Registration, Registry};
 pub use shutdown_signal::{ShutdownSignal, shutdown_signal};
 pub use state::{State, StateType};
 pub use store::{
-    Backend, ClaimParams, Completion, FailParams, JobFilter, LeaderParams, Notifications,
-    PruneParams, SqlStore, Store, Transaction,
+    Backend, Cancellation, ClaimParams, Completion, FailParams, JobFilter, LeaderParams,
+    Notifications, PruneParams, SqlStore, Store, Transaction,
 };
 pub use task::{DEFAULT_MAX_ATTEMPTS, DEFAULT_QUEUE, Task, TaskContext, TaskOptions, TaskResult};
 pub use task_error::{TaskError, TaskErrorKind};
+pub use unique::MAX_UNIQUE_KEY_BYTES;
 pub use worker::{
     Backoff, DEFAULT_COMPLETION_BATCH, DEFAULT_GRACE_PERIOD, DEFAULT_LEASE, DEFAULT_MAX_PREFETCH,
     DEFAULT_POLL_INTERVAL, DEFAULT_POLL_INTERVAL_WITHOUT_NOTIFY, DEFAULT_RESCUE_INTERVAL,
@@ -77,6 +81,8 @@ pub mod __private {
     }
 
     pub use crate::state::FromState;
+    pub use crate::unique::key_of_fields;
+    pub use serde_json::to_string as to_json_text;
 
     /// The error of an attempt whose task takes a state the worker does not have (possible
     /// only with a registry built by hand: `build` checks the rest).

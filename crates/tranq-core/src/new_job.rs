@@ -5,8 +5,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::Serialize;
 
-use crate::dialect::{Dialect, Query, Row, RowShape, Value};
 use crate::error::{Error, Result};
+use crate::insert::Enqueued;
 use crate::job::JobId;
 use crate::nul_char::{NUL, json_text_has_nul};
 use crate::task::Task;
@@ -28,6 +28,22 @@ pub struct NewJob {
     delay_us: i64,
     max_attempts: u32,
     tags: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    unique_key: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    unique_states: Option<u8>,
+}
+
+impl NewJob {
+    /// The task's name.
+    pub fn task(&self) -> &'static str {
+        self.task
+    }
+
+    /// The key at most one job of this task may hold at a time, if any.
+    pub fn unique_key(&self) -> Option<&str> {
+        self.unique_key.as_deref()
+    }
 }
 
 #[cfg(test)]
@@ -44,7 +60,16 @@ impl NewJob {
             delay_us: 0,
             max_attempts: 1,
             tags: Vec::new(),
+            unique_key: None,
+            unique_states: None,
         }
+    }
+
+    /// The same job with this unique key over the live states.
+    pub(crate) fn with_unique_key(mut self, key: Option<String>) -> NewJob {
+        self.unique_states = key.as_ref().map(|_| crate::unique::LIVE);
+        self.unique_key = key;
+        self
     }
 }
 
@@ -85,6 +110,7 @@ pub struct JobBuilder<T> {
     max_attempts: u32,
     tags: Vec<String>,
     max_payload_bytes: usize,
+    unique: crate::unique::UniqueOptions,
     _marker: PhantomData<fn() -> T>,
 }
 
@@ -98,6 +124,7 @@ impl<T> Clone for JobBuilder<T> {
             max_attempts: self.max_attempts,
             tags: self.tags.clone(),
             max_payload_bytes: self.max_payload_bytes,
+            unique: self.unique.clone(),
             _marker: PhantomData,
         }
     }
@@ -114,6 +141,7 @@ impl<T: Task> std::fmt::Debug for JobBuilder<T> {
             .field("max_attempts", &self.max_attempts)
             .field("tags", &self.tags)
             .field("max_payload_bytes", &self.max_payload_bytes)
+            .field("unique", &self.unique)
             .finish()
     }
 }
@@ -135,6 +163,7 @@ impl<T: Task> JobBuilder<T> {
             max_attempts: T::OPTIONS.attempts(),
             tags: Vec::new(),
             max_payload_bytes: DEFAULT_MAX_PAYLOAD_BYTES,
+            unique: crate::unique::UniqueOptions::default(),
             _marker: PhantomData,
         }
     }
@@ -183,6 +212,46 @@ impl<T: Task> JobBuilder<T> {
         self
     }
 
+    /// At most one live job (available, scheduled, running or retryable) of this task holds
+    /// `key`: enqueueing another while one does inserts nothing and returns the holder's id
+    /// ([`Enqueued::Duplicate`] from [`enqueue_unique_in`](Self::enqueue_unique_in)). The
+    /// database enforces it, also between concurrent transactions. Overrides a key the task
+    /// derives from its arguments (`#[task(unique = [field, ...])]`). At most 255 bytes with
+    /// the period's suffix.
+    ///
+    /// ```
+    /// # #[derive(serde::Serialize, serde::Deserialize)] struct Invoice { id: i64 }
+    /// # struct SendInvoice;
+    /// # impl tranq_core::Task for SendInvoice {
+    /// #     type Args = Invoice;
+    /// #     const NAME: &'static str = "send_invoice_doc";
+    /// #     fn run(_: tranq_core::TaskContext, _: Invoice)
+    /// #         -> futures::future::BoxFuture<'static, tranq_core::TaskResult> {
+    /// #         Box::pin(async { Ok(None) })
+    /// #     }
+    /// # }
+    /// use tranq_core::Enqueue;
+    ///
+    /// let builder = SendInvoice::builder().unique_key("invoice:42");
+    /// let job = builder.build(&Invoice { id: 42 })?;
+    /// assert_eq!(job.unique_key(), Some("invoice:42"));
+    /// # Ok::<(), tranq_core::Error>(())
+    /// ```
+    pub fn unique_key(mut self, key: impl Into<String>) -> Self {
+        self.unique.key = Some(key.into());
+        self
+    }
+
+    /// At most one job of this task and key per window of `period` (counted from the Unix
+    /// epoch on the enqueuing machine's clock), completed ones included: "at most once an
+    /// hour". The key is the one given to [`unique_key`](Self::unique_key), or derived from the
+    /// arguments, or, for a task with neither, the task alone. A zero period is refused by
+    /// `build` ([`Error::InvalidUniqueKey`]).
+    pub fn unique_period(mut self, period: Duration) -> Self {
+        self.unique.period = Some(period);
+        self
+    }
+
     /// Turns arguments into a row to insert, checking the queue name, the size of the
     /// arguments and that no NUL character is in them or in the tags.
     pub fn build(&self, args: &T::Args) -> Result<NewJob> {
@@ -191,6 +260,7 @@ impl<T: Task> JobBuilder<T> {
         if self.max_attempts == 0 {
             return Err(Error::InvalidMaxAttempts { task: T::NAME });
         }
+        let (unique_key, unique_states) = self.unique.resolve(T::NAME, || T::unique_key(args))?;
         // Serialised once, kept as raw JSON text and embedded as is in the insert's batch.
         let args = serde_json::value::to_raw_value(args).map_err(|source| Error::Serialize {
             task: T::NAME,
@@ -223,6 +293,8 @@ impl<T: Task> JobBuilder<T> {
             delay_us: i64::try_from(self.delay.as_micros()).unwrap_or(i64::MAX),
             max_attempts: self.max_attempts,
             tags: self.tags.clone(),
+            unique_key,
+            unique_states,
         })
     }
 
@@ -238,7 +310,19 @@ impl<T: Task> JobBuilder<T> {
     where
         C: Executor<Via>,
     {
-        conn.insert(self.build(&args).map(|job| vec![job]), first_id)
+        conn.insert(self.build(&args).map(|job| vec![job]), |e| {
+            first(e).map(Enqueued::id)
+        })
+    }
+
+    /// Like [`enqueue_in`](Self::enqueue_in), and says whether the job was inserted or is a
+    /// duplicate of the job holding its unique key (see [`unique_key`](Self::unique_key)). A
+    /// job without a key is always inserted.
+    pub fn enqueue_unique_in<C, Via>(&self, conn: C, args: T::Args) -> C::Output<Enqueued>
+    where
+        C: Executor<Via>,
+    {
+        conn.insert(self.build(&args).map(|job| vec![job]), first)
     }
 
     /// Inserts many jobs in one statement (sync Diesel on MariaDB: see
@@ -251,12 +335,29 @@ impl<T: Task> JobBuilder<T> {
     where
         C: Executor<Via>,
     {
+        conn.insert(self.build_many(args), |e| {
+            Ok(e.into_iter().map(Enqueued::id).collect())
+        })
+    }
+
+    /// Like [`enqueue_many_in`](Self::enqueue_many_in), and says for each job whether it was
+    /// inserted or is a duplicate, of a job in the table or of an earlier job of the same batch
+    /// with the same key; still one statement.
+    pub fn enqueue_many_unique_in<C, Via>(
+        &self,
+        conn: C,
+        args: impl IntoIterator<Item = T::Args>,
+    ) -> C::Output<Vec<Enqueued>>
+    where
+        C: Executor<Via>,
+    {
         conn.insert(self.build_many(args), Ok)
     }
 }
 
-fn first_id(ids: Vec<JobId>) -> Result<JobId> {
-    ids.into_iter()
+fn first(outcomes: Vec<Enqueued>) -> Result<Enqueued> {
+    outcomes
+        .into_iter()
         .next()
         .ok_or_else(|| Error::database_message("insert returned no id"))
 }
@@ -279,14 +380,14 @@ fn first_id(ids: Vec<JobId>) -> Result<JobId> {
 pub trait Executor<Via>: Sized {
     /// What an enqueue call returns: `Result<R>` (or the adapter's error) or a future of it.
     type Output<R: Send + 'static>;
-    /// Runs the insert query built by [`insert_query`] on this connection (or, where the client
-    /// cannot read its `RETURNING` rows, the statements of a
-    /// [`LastIdInsert`](crate::LastIdInsert)); `finish` shapes the ids.
+    /// Runs the statement of an [`InsertPlan`](crate::InsertPlan) on this connection (or, where
+    /// the client cannot read its `RETURNING` rows, the statements of a
+    /// [`LastIdInsert`](crate::LastIdInsert)); `finish` shapes the outcomes.
     #[doc(hidden)]
     fn insert<R: Send + 'static>(
         self,
         jobs: Result<Vec<NewJob>>,
-        finish: fn(Vec<JobId>) -> Result<R>,
+        finish: fn(Vec<Enqueued>) -> Result<R>,
     ) -> Self::Output<R>;
 }
 
@@ -331,17 +432,3 @@ pub trait Enqueue: Task + Sized {
 }
 
 impl<T: Task> Enqueue for T {}
-
-/// The one statement that inserts `jobs` (and wakes idle workers) in `dialect`.
-pub fn insert_query(dialect: Dialect, jobs: &[NewJob]) -> Result<Query> {
-    let rows = serde_json::to_string(jobs).map_err(|source| Error::Serialize {
-        task: jobs.first().map_or("?", |j| j.task),
-        source,
-    })?;
-    dialect.query("job_insert", vec![Value::Text(rows)], RowShape::Id)
-}
-
-/// Reads the ids returned by [`insert_query`].
-pub fn inserted_ids(rows: Vec<Row>) -> Result<Vec<JobId>> {
-    rows.iter().map(|r| r.int(0).map(JobId)).collect()
-}

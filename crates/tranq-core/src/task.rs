@@ -41,6 +41,15 @@ pub trait Task: Send + Sync + 'static {
     /// The shared state the task takes (a `State<T>` parameter under `#[task]`), if any: a
     /// worker is built only when it has one (see [`WorkerBuilder::state`](crate::WorkerBuilder::state)).
     const STATE: Option<crate::StateType> = None;
+
+    /// The unique key of a job with these arguments, if the task declares one
+    /// (`#[task(unique = [field, ...])]`; see
+    /// [`JobBuilder::unique_key`](crate::JobBuilder::unique_key)). None by default.
+    fn unique_key(args: &Self::Args) -> Option<String> {
+        let _ = args;
+        None
+    }
+
     /// Runs one attempt.
     fn run(ctx: TaskContext, args: Self::Args) -> BoxFuture<'static, TaskResult>;
 }

@@ -3,25 +3,26 @@
 use bb8::PooledConnection;
 use diesel::QueryResult;
 use futures::future::BoxFuture;
-use tranq_core::{Executor, JobId, NewJob, Result, insert_query, inserted_ids};
+use tranq_core::{Enqueued, Executor, InsertPlan, NewJob, Result};
 use tranq_diesel::shared::{enqueue_failed, into_diesel};
 
 use crate::{DieselAsync, TranqAsyncConnection};
 
 /// Inserts `jobs` on any diesel-async connection tranq speaks in one statement; `finish` shapes
-/// the ids. What the [`Executor`] impls run; tranq's tests call it over connection types of
+/// the outcomes. What the [`Executor`] impls run; tranq's tests call it over connection types of
 /// their own.
 #[doc(hidden)]
 pub fn insert_jobs<C: TranqAsyncConnection, R: Send + 'static>(
     conn: &mut C,
     jobs: Result<Vec<NewJob>>,
-    finish: fn(Vec<JobId>) -> Result<R>,
+    finish: fn(Vec<Enqueued>) -> Result<R>,
 ) -> BoxFuture<'_, QueryResult<R>> {
     Box::pin(async move {
         let jobs = jobs.map_err(into_diesel)?;
-        let query = insert_query(C::DIALECT, &jobs).map_err(into_diesel)?;
+        let plan = InsertPlan::new(C::DIALECT, &jobs);
+        let query = plan.query().map_err(into_diesel)?;
         let rows = conn.tranq_fetch(&query).await.map_err(enqueue_failed)?;
-        inserted_ids(rows).and_then(finish).map_err(into_diesel)
+        plan.read(rows).and_then(finish).map_err(into_diesel)
     })
 }
 
@@ -35,7 +36,7 @@ macro_rules! executor {
             fn insert<R: Send + 'static>(
                 self,
                 jobs: Result<Vec<NewJob>>,
-                finish: fn(Vec<JobId>) -> Result<R>,
+                finish: fn(Vec<Enqueued>) -> Result<R>,
             ) -> Self::Output<R> {
                 insert_jobs(self, jobs, finish)
             }

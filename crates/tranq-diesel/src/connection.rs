@@ -60,7 +60,28 @@ where
         &mut self,
         f: impl FnOnce(&mut Self) -> QueryResult<R>,
     ) -> QueryResult<R> {
-        self.transaction(f)
+        // When the database itself ended the transaction (MariaDB breaking a deadlock), rolling
+        // back to the savepoint fails too, and Diesel reports that failure instead of the cause:
+        // the cause is kept here and reported.
+        let mut cause = None;
+        let result = self.transaction(|conn| {
+            f(conn).inspect_err(|e| {
+                if let diesel::result::Error::DatabaseError(kind, info) = e {
+                    cause = Some((*kind, info.message().to_owned()));
+                }
+            })
+        });
+        match (result, cause) {
+            (Err(diesel::result::Error::DatabaseError(_, info)), Some((kind, message)))
+                if info.message() != message =>
+            {
+                Err(diesel::result::Error::DatabaseError(
+                    kind,
+                    Box::new(message),
+                ))
+            }
+            (result, _) => result,
+        }
     }
 }
 

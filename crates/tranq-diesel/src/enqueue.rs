@@ -6,26 +6,29 @@
 use diesel::QueryResult;
 use diesel::r2d2::{ManageConnection, PooledConnection};
 use tranq_core::{
-    Executor, InsertAnswer, InsertIds, InsertStep, JobId, LastIdInsert, NewJob, Result,
-    insert_query, inserted_ids,
+    Enqueued, Executor, InsertAnswer, InsertIds, InsertPlan, InsertStep, LastIdInsert, NewJob,
+    Result,
 };
 
 use crate::shared::{enqueue_failed, into_diesel};
 use crate::{Diesel, TranqConnection};
 
-/// Inserts `jobs` on any Diesel connection tranq speaks; `finish` shapes the ids. What the
+/// Inserts `jobs` on any Diesel connection tranq speaks; `finish` shapes the outcomes. What the
 /// [`Executor`] impls run; tranq's tests call it over connection types of their own.
 #[doc(hidden)]
 pub fn insert_jobs<C: TranqConnection, R>(
     conn: &mut C,
     jobs: Result<Vec<NewJob>>,
-    finish: fn(Vec<JobId>) -> Result<R>,
+    finish: fn(Vec<Enqueued>) -> Result<R>,
 ) -> QueryResult<R> {
     let jobs = jobs.map_err(into_diesel)?;
-    let ids = match C::INSERT_IDS {
+    let outcomes = match C::INSERT_IDS {
         InsertIds::Returning => {
-            let query = insert_query(C::DIALECT, &jobs).map_err(into_diesel)?;
-            inserted_ids(conn.tranq_fetch(&query).map_err(enqueue_failed)?).map_err(into_diesel)?
+            let plan = InsertPlan::new(C::DIALECT, &jobs);
+            let rows = conn
+                .tranq_fetch(&plan.query().map_err(into_diesel)?)
+                .map_err(enqueue_failed)?;
+            plan.read(rows).map_err(into_diesel)?
         }
         // A batch may take several inserts: a savepoint keeps it all or nothing.
         InsertIds::LastInsertId if jobs.len() > 1 => {
@@ -33,7 +36,7 @@ pub fn insert_jobs<C: TranqConnection, R>(
         }
         InsertIds::LastInsertId => insert_reading_last_id(conn, &jobs)?,
     };
-    finish(ids).map_err(into_diesel)
+    finish(outcomes).map_err(into_diesel)
 }
 
 /// `Executor` for `&mut` each connection type tranq speaks through this adapter, and a pooled one.
@@ -46,7 +49,7 @@ macro_rules! executor {
             fn insert<R: Send + 'static>(
                 self,
                 jobs: Result<Vec<NewJob>>,
-                finish: fn(Vec<JobId>) -> Result<R>,
+                finish: fn(Vec<Enqueued>) -> Result<R>,
             ) -> Self::Output<R> {
                 insert_jobs(self, jobs, finish)
             }
@@ -70,7 +73,7 @@ executor! {
 fn insert_reading_last_id<C: TranqConnection>(
     conn: &mut C,
     jobs: &[NewJob],
-) -> QueryResult<Vec<JobId>> {
+) -> QueryResult<Vec<Enqueued>> {
     let mut plan = LastIdInsert::new(C::DIALECT, jobs).map_err(into_diesel)?;
     let mut answer = InsertAnswer::Start;
     loop {
@@ -81,7 +84,7 @@ fn insert_reading_last_id<C: TranqConnection>(
             InsertStep::Fetch(q) => {
                 InsertAnswer::Rows(conn.tranq_fetch(&q).map_err(enqueue_failed)?)
             }
-            InsertStep::Done(ids) => return Ok(ids),
+            InsertStep::Done(outcomes) => return Ok(outcomes),
         }
     }
 }

@@ -9,12 +9,13 @@ use syn::spanned::Spanned;
 use syn::{Expr, ExprLit, ExprUnary, Ident, Lit, LitInt, LitStr, Path, Token, UnOp};
 
 /// The keys `#[task]` accepts, in the order the error message lists them.
-const KEYS: [&str; 6] = [
+const KEYS: [&str; 7] = [
     "name",
     "queue",
     "max_attempts",
     "priority",
     "timeout",
+    "unique",
     "crate",
 ];
 
@@ -36,6 +37,8 @@ pub(crate) struct TaskArgs {
     pub(crate) max_attempts: Option<Given<u32>>,
     pub(crate) priority: Option<Given<i16>>,
     pub(crate) timeout: Option<Given<Duration>>,
+    /// Fields of the arguments whose values make a job's unique key.
+    pub(crate) unique: Option<Vec<Ident>>,
     /// The path of the `tranq` crate, for users who renamed the dependency.
     pub(crate) krate: Option<Path>,
 }
@@ -183,6 +186,7 @@ impl TaskArgs {
                     span: text.span(),
                 });
             }
+            "unique" => self.unique = Some(fields(value)?),
             "crate" => {
                 let text = string(key, value, "::my_tranq")?;
                 let path = text.parse::<Path>().map_err(|e| {
@@ -280,6 +284,30 @@ fn check_queue(queue: &LitStr) -> syn::Result<()> {
         queue.span(),
         format!("invalid queue name {name:?}: {reason}"),
     ))
+}
+
+/// The list of `unique = [order_id, customer]`: field names of the arguments, at least one.
+fn fields(value: &Expr) -> syn::Result<Vec<Ident>> {
+    let expected = || {
+        syn::Error::new_spanned(
+            value,
+            "`unique` takes a list of fields of the task's arguments, e.g. `unique = [order_id]`",
+        )
+    };
+    let Expr::Array(array) = value else {
+        return Err(expected());
+    };
+    if array.elems.is_empty() {
+        return Err(expected());
+    }
+    array
+        .elems
+        .iter()
+        .map(|elem| match elem {
+            Expr::Path(p) if p.qself.is_none() => p.path.get_ident().cloned().ok_or_else(expected),
+            _ => Err(expected()),
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -118,6 +118,16 @@ fn expand(task: &TaskFn<'_>, args: &TaskArgs) -> TokenStream {
         quote!(const STATE: ::core::option::Option<#krate::StateType> =
             ::core::option::Option::Some(#krate::StateType::of::<#value>());)
     });
+    let unique_fn = args.unique.as_ref().map(|fields| {
+        let names = fields.iter().map(|f| f.unraw().to_string());
+        quote! {
+            fn unique_key(args: &Self::Args) -> ::core::option::Option<::std::string::String> {
+                #krate::__private::key_of_fields(&[#(
+                    (#names, #krate::__private::to_json_text(&args.#fields)),
+                )*])
+            }
+        }
+    });
     // Arguments that cannot be stored: at the argument type.
     let krate_at_args = respanned(&krate, at(args_ty.span()));
     let assert_args = quote_spanned!(at(args_ty.span())=>
@@ -136,6 +146,7 @@ fn expand(task: &TaskFn<'_>, args: &TaskArgs) -> TokenStream {
             const NAME: &'static str = #name;
             const OPTIONS: #krate::TaskOptions = #options;
             #state_const
+            #unique_fn
             fn run(
                 ctx: #krate::TaskContext,
                 args: <Self as #krate::Task>::Args,

@@ -2,21 +2,21 @@
 
 use futures::future::BoxFuture;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction};
-use tranq_core::{Executor, JobId, NewJob, Result, insert_query, inserted_ids};
+use tranq_core::{Enqueued, Executor, InsertPlan, NewJob, Result};
 
 use crate::{SeaOrm, exec};
 
-/// Inserts `jobs` on any SeaORM connection in one statement; `finish` shapes the ids. What the
+/// Inserts `jobs` on any SeaORM connection in one statement; `finish` shapes the outcomes. What the
 /// [`Executor`] impls run; tranq's tests call it over connection types of their own.
 #[doc(hidden)]
 pub async fn insert_jobs<C: ConnectionTrait, R>(
     conn: &C,
     jobs: Result<Vec<NewJob>>,
-    finish: fn(Vec<JobId>) -> Result<R>,
+    finish: fn(Vec<Enqueued>) -> Result<R>,
 ) -> Result<R> {
     let jobs = jobs?;
-    let query = insert_query(exec::dialect(conn.get_database_backend())?, &jobs)?;
-    finish(inserted_ids(exec::fetch(conn, &query).await?)?)
+    let plan = InsertPlan::new(exec::dialect(conn.get_database_backend())?, &jobs);
+    finish(plan.read(exec::fetch(conn, &plan.query()?).await?)?)
 }
 
 /// `Executor` for shared references to SeaORM connection types.
@@ -28,7 +28,7 @@ macro_rules! executor {
             fn insert<R: Send + 'static>(
                 self,
                 jobs: Result<Vec<NewJob>>,
-                finish: fn(Vec<JobId>) -> Result<R>,
+                finish: fn(Vec<Enqueued>) -> Result<R>,
             ) -> Self::Output<R> {
                 Box::pin(insert_jobs(self, jobs, finish))
             }

@@ -15,7 +15,9 @@ CREATE TABLE IF NOT EXISTS tranq_jobs (
     finished_at      timestamptz,
     lease_expires_at timestamptz,
     lease_owner      text,
+    cancel_requested_at timestamptz,
     unique_key       text,
+    unique_states    smallint,
     args             jsonb       NOT NULL,
     errors           jsonb       NOT NULL DEFAULT '[]'::jsonb,
     tags             jsonb       NOT NULL DEFAULT '[]'::jsonb,
@@ -38,7 +40,12 @@ CREATE INDEX IF NOT EXISTS tranq_jobs_finished_idx
     ON tranq_jobs (finished_at)
     WHERE finished_at IS NOT NULL;
 
--- Unique jobs: one live job per key.
+-- Unique jobs: at most one job per (task, unique_key) among the jobs whose state is in their own
+-- `unique_states`, a bit set: available 1, running 2, retryable 4, completed 8, discarded 16,
+-- cancelled 32 (live jobs: 7). The insert's ON CONFLICT names the same predicate.
 CREATE UNIQUE INDEX IF NOT EXISTS tranq_jobs_unique_idx
-    ON tranq_jobs (unique_key)
-    WHERE unique_key IS NOT NULL AND state IN ('available', 'running', 'retryable');
+    ON tranq_jobs (task, unique_key)
+    WHERE unique_key IS NOT NULL
+      AND (unique_states & CASE state WHEN 'available' THEN 1 WHEN 'running' THEN 2
+                                      WHEN 'retryable' THEN 4 WHEN 'completed' THEN 8
+                                      WHEN 'discarded' THEN 16 ELSE 32 END) <> 0;

@@ -16,7 +16,9 @@ CREATE TABLE IF NOT EXISTS tranq_jobs (
     finished_at      INTEGER,
     lease_expires_at INTEGER,
     lease_owner      TEXT,
+    cancel_requested_at INTEGER,
     unique_key       TEXT,
+    unique_states    INTEGER,
     args             TEXT    NOT NULL CHECK (json_valid(args)),
     errors           TEXT    NOT NULL DEFAULT '[]',
     tags             TEXT    NOT NULL DEFAULT '[]',
@@ -36,6 +38,12 @@ CREATE INDEX IF NOT EXISTS tranq_jobs_finished_idx
     ON tranq_jobs (finished_at)
     WHERE finished_at IS NOT NULL;
 
+-- Unique jobs: at most one job per (task, unique_key) among the jobs whose state is in their own
+-- `unique_states`, a bit set: available 1, running 2, retryable 4, completed 8, discarded 16,
+-- cancelled 32 (live jobs: 7). The insert's ON CONFLICT names the same predicate.
 CREATE UNIQUE INDEX IF NOT EXISTS tranq_jobs_unique_idx
-    ON tranq_jobs (unique_key)
-    WHERE unique_key IS NOT NULL AND state IN ('available', 'running', 'retryable');
+    ON tranq_jobs (task, unique_key)
+    WHERE unique_key IS NOT NULL
+      AND (unique_states & CASE state WHEN 'available' THEN 1 WHEN 'running' THEN 2
+                                      WHEN 'retryable' THEN 4 WHEN 'completed' THEN 8
+                                      WHEN 'discarded' THEN 16 ELSE 32 END) <> 0;

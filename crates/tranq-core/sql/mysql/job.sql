@@ -40,6 +40,48 @@ SELECT CAST(LAST_INSERT_ID() AS SIGNED) AS first_id,
        CAST(@@auto_increment_increment AS SIGNED) AS step,
        CAST(@@innodb_autoinc_lock_mode AS SIGNED) AS lock_mode
 
+-- name: job_insert_unique
+-- job_insert for a batch with unique keys ($1, no key twice in it), $2 the statement's insert
+-- mark. A job whose (task, unique_key) is held by a job in that job's `unique_states` (the
+-- generated `unique_live` is not NULL) is not inserted: ON DUPLICATE KEY locks the holder and
+-- RETURNING returns it. Rows this statement inserted carry the mark as their lease_token
+-- (negative: a claim replaces it with a positive token), so the caller tells inserted from
+-- duplicate rows by it.
+INSERT INTO tranq_jobs (queue, task, args, priority, run_at, max_attempts, tags,
+                        unique_key, unique_states, lease_token)
+SELECT x.queue, x.task, x.args, x.priority,
+       CASE WHEN x.run_at_us IS NOT NULL
+            THEN TIMESTAMPADD(MICROSECOND, x.run_at_us, '1970-01-01 00:00:00')
+            ELSE TIMESTAMPADD(MICROSECOND, x.delay_us, UTC_TIMESTAMP(6)) END,
+       x.max_attempts, x.tags, x.unique_key, x.unique_states, $2
+FROM JSON_TABLE($1, '$[*]' COLUMNS (
+    ord FOR ORDINALITY,
+    queue VARCHAR(128) PATH '$.queue',
+    task VARCHAR(255) PATH '$.task',
+    args JSON PATH '$.args',
+    priority SMALLINT PATH '$.priority',
+    run_at_us BIGINT PATH '$.run_at_us',
+    delay_us BIGINT PATH '$.delay_us',
+    max_attempts INT PATH '$.max_attempts',
+    tags JSON PATH '$.tags',
+    unique_key VARCHAR(255) PATH '$.unique_key',
+    unique_states SMALLINT PATH '$.unique_states')) AS x
+ORDER BY x.ord
+ON DUPLICATE KEY UPDATE id = id
+RETURNING id, task, unique_key, lease_token
+
+-- name: job_insert_unique_read
+-- For a client that cannot read rows from INSERT ... RETURNING: after job_insert_unique ran
+-- without its RETURNING clause, in the same transaction, the row holding each key of $1 (the
+-- same JSON array, every job with a key). The insert locked each of them (the ones it wrote and
+-- the holders it found), and a locking read sees their latest version.
+SELECT STRAIGHT_JOIN j.id, j.task, j.unique_key, j.lease_token
+FROM JSON_TABLE($1, '$[*]' COLUMNS (
+    task VARCHAR(255) PATH '$.task',
+    unique_key VARCHAR(255) PATH '$.unique_key')) AS x
+JOIN tranq_jobs j ON j.task = x.task AND j.unique_live = x.unique_key
+FOR UPDATE
+
 -- name: job_claim_candidates
 -- $1 queue, $2 task names (JSON array), $6 how many candidates (more than the claim takes, so
 -- that workers claiming at once find enough that the others have not locked).
@@ -133,7 +175,9 @@ WHERE id = $1 AND lease_token = $2 AND state = 'running'
 -- name: job_release_many
 UPDATE JSON_TABLE($2, '$[*]' COLUMNS (id BIGINT PATH '$')) AS l
 STRAIGHT_JOIN tranq_jobs AS j ON j.id = l.id
-SET j.state = 'available', j.attempt = GREATEST(j.attempt - 1, 0),
+SET j.state = CASE WHEN j.cancel_requested_at IS NOT NULL THEN 'cancelled' ELSE 'available' END,
+    j.finished_at = CASE WHEN j.cancel_requested_at IS NOT NULL THEN UTC_TIMESTAMP(6) END,
+    j.attempt = GREATEST(j.attempt - 1, 0),
     j.lease_owner = NULL, j.lease_expires_at = NULL
 
 -- name: job_heartbeat_many
@@ -163,17 +207,19 @@ FOR UPDATE SKIP LOCKED
 -- (claimed ahead, then the worker died) is given back and the job keeps its place (its next
 -- claim's handler waits until its start is recorded; see job_claim's `given_back`); one that
 -- started counts: retried after 2^(attempt-1) s (at most an hour), or discarded when
--- attempts are used up. Every assignment reads the row as it was (SIMULTANEOUS_ASSIGNMENT, for
+-- attempts are used up; a job asked to cancel ends cancelled. Every assignment reads the row as it was (SIMULTANEOUS_ASSIGNMENT, for
 -- this statement only: MariaDB otherwise lets an assignment see the ones before it).
 SET STATEMENT sql_mode = CONCAT(@@sql_mode, ',SIMULTANEOUS_ASSIGNMENT') FOR
 UPDATE JSON_TABLE($2, '$[*]' COLUMNS (id BIGINT PATH '$')) AS l
 STRAIGHT_JOIN tranq_jobs AS j ON j.id = l.id
-SET j.finished_at = CASE WHEN NOT (j.attempted_at IS NULL) AND j.attempt >= j.max_attempts
+SET j.finished_at = CASE WHEN j.cancel_requested_at IS NOT NULL
+                              OR (NOT (j.attempted_at IS NULL) AND j.attempt >= j.max_attempts)
                          THEN UTC_TIMESTAMP(6) END,
     j.run_at = CASE WHEN j.attempted_at IS NULL THEN j.run_at
                     ELSE TIMESTAMPADD(SECOND, LEAST(1 << LEAST(GREATEST(j.attempt - 1, 0), 12), 3600),
                                       UTC_TIMESTAMP(6)) END,
-    j.state = CASE WHEN NOT (j.attempted_at IS NULL) AND j.attempt >= j.max_attempts THEN 'discarded'
+    j.state = CASE WHEN j.cancel_requested_at IS NOT NULL THEN 'cancelled'
+                   WHEN NOT (j.attempted_at IS NULL) AND j.attempt >= j.max_attempts THEN 'discarded'
                    ELSE 'retryable' END,
     j.errors = JSON_ARRAY_APPEND(j.errors, '$', JSON_OBJECT(
         'attempt', j.attempt,
@@ -226,9 +272,21 @@ UPDATE tranq_jobs
 SET state = 'discarded', finished_at = UTC_TIMESTAMP(6)
 WHERE id = $1 AND state IN ('available', 'retryable')
 
+-- name: job_cancel_running
+-- Asks the worker running job $1 to stop: its next heartbeat calls the attempt off, and the job
+-- ends cancelled rather than retried.
+UPDATE tranq_jobs SET cancel_requested_at = UTC_TIMESTAMP(6)
+WHERE id = $1 AND state = 'running'
+
+-- name: job_cancel_requested
+-- Of the running jobs $1 (JSON array of ids), those asked to cancel.
+SELECT j.id FROM JSON_TABLE($1, '$[*]' COLUMNS (id BIGINT PATH '$')) AS l
+STRAIGHT_JOIN tranq_jobs AS j ON j.id = l.id
+WHERE j.state = 'running' AND j.cancel_requested_at IS NOT NULL
+
 -- name: job_retry_now
 -- Runnable at once, its attempts kept; one more allowed when they are all used up.
 UPDATE tranq_jobs
-SET state = 'available', run_at = UTC_TIMESTAMP(6), finished_at = NULL,
+SET state = 'available', run_at = UTC_TIMESTAMP(6), finished_at = NULL, cancel_requested_at = NULL,
     max_attempts = GREATEST(max_attempts, attempt + 1)
 WHERE id = $1 AND state IN ('retryable', 'discarded', 'cancelled')

@@ -16,6 +16,36 @@ WITH ins AS (
 )
 SELECT id FROM ins WHERE (SELECT count(*) FROM woken) >= 0 ORDER BY id
 
+-- name: job_insert_unique
+-- job_insert for a batch with unique keys ($1, no key twice in it), $2 the statement's insert
+-- mark. A job whose (task, unique_key) is held by a job in that job's `unique_states` is not
+-- inserted: ON CONFLICT locks the holder and returns it (waiting for a holder still being
+-- inserted by another transaction, and inserting after all if that one rolls back). Rows this
+-- statement inserted carry the mark as their lease_token (negative: a claim replaces it with a
+-- positive token), so the caller tells inserted from duplicate rows by it.
+WITH ins AS (
+    INSERT INTO tranq_jobs (queue, task, args, priority, run_at, max_attempts, tags,
+                            unique_key, unique_states, lease_token)
+    SELECT x.queue, x.task, x.args, x.priority,
+           CASE WHEN x.run_at_us IS NOT NULL THEN to_timestamp(x.run_at_us / 1000000.0)
+                ELSE now() + x.delay_us * interval '1 microsecond' END,
+           x.max_attempts, x.tags, x.unique_key, x.unique_states, $2::bigint
+    FROM jsonb_to_recordset($1::jsonb) AS x(queue text, task text, args jsonb, priority smallint,
+         run_at_us bigint, delay_us bigint, max_attempts integer, tags jsonb, unique_key text,
+         unique_states smallint)
+    ON CONFLICT (task, unique_key)
+        WHERE unique_key IS NOT NULL
+          AND (unique_states & CASE state WHEN 'available' THEN 1 WHEN 'running' THEN 2
+                                          WHEN 'retryable' THEN 4 WHEN 'completed' THEN 8
+                                          WHEN 'discarded' THEN 16 ELSE 32 END) <> 0
+    DO UPDATE SET unique_key = EXCLUDED.unique_key
+    RETURNING id, task, unique_key, lease_token, queue, run_at
+), woken AS (
+    SELECT pg_notify('tranq_jobs', q.queue)
+    FROM (SELECT DISTINCT queue FROM ins WHERE run_at <= now() AND lease_token = $2::bigint) AS q
+)
+SELECT id, task, unique_key, lease_token FROM ins WHERE (SELECT count(*) FROM woken) >= 0
+
 -- name: job_claim
 -- $1 queue, $2 task names (text[] literal), $3 how many, $4 worker id, $5 lease in ms.
 -- The attempt is counted here, but `attempted_at` stays NULL until the handler starts
@@ -176,7 +206,8 @@ WHERE id = $1::bigint AND lease_token = $2::bigint AND state = 'running'
 RETURNING id
 
 -- name: job_release_many
--- Graceful shutdown: jobs that did not finish go back at once, the attempt given back.
+-- Graceful shutdown: jobs that did not finish go back at once, the attempt given back (a job
+-- asked to cancel ends cancelled).
 WITH c AS MATERIALIZED (
     SELECT * FROM jsonb_to_recordset($1::jsonb) AS c(id bigint, token bigint)
 ), locked AS MATERIALIZED (
@@ -189,7 +220,9 @@ WITH c AS MATERIALIZED (
     WHERE l.lease_token = c.token AND l.state = 'running'
 ), released AS (
     UPDATE tranq_jobs j
-    SET state = 'available', attempt = GREATEST(j.attempt - 1, 0),
+    SET state = CASE WHEN j.cancel_requested_at IS NOT NULL THEN 'cancelled' ELSE 'available' END,
+        finished_at = CASE WHEN j.cancel_requested_at IS NOT NULL THEN now() END,
+        attempt = GREATEST(j.attempt - 1, 0),
         lease_owner = NULL, lease_expires_at = NULL
     WHERE j.id = ANY (ARRAY(SELECT id FROM locked))
     RETURNING j.id, j.queue
@@ -243,7 +276,8 @@ WHERE j.id = ANY (ARRAY(SELECT id FROM locked))
 -- attempt's handler waits until its start is recorded, so a job that crashes its worker the
 -- moment it starts still uses up its attempts. Otherwise the attempt counts: the job is retried
 -- after 2^(attempt-1) s (at most an hour), or discarded when attempts are used up. A running row without a lease
--- expiry (impossible unless edited by hand) counts as expired.
+-- expiry (impossible unless edited by hand) counts as expired. A job asked to cancel ends
+-- cancelled.
 WITH expired AS MATERIALIZED (
     SELECT id, attempted_at IS NULL AS given_back
     FROM tranq_jobs
@@ -253,9 +287,11 @@ WITH expired AS MATERIALIZED (
     FOR UPDATE SKIP LOCKED
 )
 UPDATE tranq_jobs j
-SET state = CASE WHEN NOT e.given_back AND j.attempt >= j.max_attempts THEN 'discarded'
+SET state = CASE WHEN j.cancel_requested_at IS NOT NULL THEN 'cancelled'
+                 WHEN NOT e.given_back AND j.attempt >= j.max_attempts THEN 'discarded'
                  ELSE 'retryable' END,
-    finished_at = CASE WHEN NOT e.given_back AND j.attempt >= j.max_attempts THEN now() END,
+    finished_at = CASE WHEN j.cancel_requested_at IS NOT NULL THEN now()
+                       WHEN NOT e.given_back AND j.attempt >= j.max_attempts THEN now() END,
     run_at = CASE WHEN e.given_back THEN j.run_at
                   ELSE now() + LEAST(1::bigint << LEAST(GREATEST(j.attempt - 1, 0), 12), 3600)
                                 * interval '1 second' END,
@@ -311,9 +347,27 @@ UPDATE tranq_jobs
 SET state = 'discarded', finished_at = now()
 WHERE id = $1::bigint AND state IN ('available', 'retryable')
 
+-- name: job_cancel_running
+-- Asks the worker running job $1 to stop: its heartbeat (or, here, this notification at once)
+-- calls the attempt off, and the job ends cancelled rather than retried.
+WITH requested AS (
+    UPDATE tranq_jobs SET cancel_requested_at = now()
+    WHERE id = $1::bigint AND state = 'running'
+    RETURNING id
+), woken AS (
+    SELECT pg_notify('tranq_jobs', 'cancel:' || id) FROM requested
+)
+SELECT id FROM requested WHERE (SELECT count(*) FROM woken) >= 0
+
+-- name: job_cancel_requested
+-- Of the running jobs $1 (JSON array of ids), those asked to cancel.
+SELECT id FROM tranq_jobs
+WHERE id IN (SELECT value::bigint FROM jsonb_array_elements_text($1::jsonb))
+  AND state = 'running' AND cancel_requested_at IS NOT NULL
+
 -- name: job_retry_now
 -- Runnable at once, its attempts kept; one more allowed when they are all used up.
 UPDATE tranq_jobs
-SET state = 'available', run_at = now(), finished_at = NULL,
+SET state = 'available', run_at = now(), finished_at = NULL, cancel_requested_at = NULL,
     max_attempts = GREATEST(max_attempts, attempt + 1)
 WHERE id = $1::bigint AND state IN ('retryable', 'discarded', 'cancelled')

@@ -11,6 +11,30 @@ FROM json_each($1) AS x
 ORDER BY x.key
 RETURNING id
 
+-- name: job_insert_unique
+-- job_insert for a batch with unique keys ($1, no key twice in it), $2 the statement's insert
+-- mark. A job whose (task, unique_key) is held by a job in that job's `unique_states` is not
+-- inserted: ON CONFLICT returns the holder instead (writers are serialised by SQLite). Rows this
+-- statement inserted carry the mark as their lease_token (negative: a claim replaces it with a
+-- positive token), so the caller tells inserted from duplicate rows by it.
+INSERT INTO tranq_jobs (queue, task, args, priority, run_at, max_attempts, tags,
+                        unique_key, unique_states, lease_token)
+SELECT x.value ->> '$.queue', x.value ->> '$.task', x.value -> '$.args', x.value ->> '$.priority',
+       COALESCE(x.value ->> '$.run_at_us',
+                CAST(unixepoch('subsec') * 1000000 AS INTEGER) + (x.value ->> '$.delay_us')),
+       x.value ->> '$.max_attempts', x.value -> '$.tags',
+       x.value ->> '$.unique_key', x.value ->> '$.unique_states', $2
+FROM json_each($1) AS x
+WHERE true
+ORDER BY x.key
+ON CONFLICT (task, unique_key)
+    WHERE unique_key IS NOT NULL
+      AND (unique_states & CASE state WHEN 'available' THEN 1 WHEN 'running' THEN 2
+                                      WHEN 'retryable' THEN 4 WHEN 'completed' THEN 8
+                                      WHEN 'discarded' THEN 16 ELSE 32 END) <> 0
+DO UPDATE SET unique_key = excluded.unique_key
+RETURNING id, task, unique_key, lease_token
+
 -- name: job_claim
 -- $1 queue, $2 task names (JSON array), $3 how many, $4 worker id, $5 lease in ms.
 -- Writers are serialised by SQLite itself: no SKIP LOCKED needed. Columns a hand edit may have
@@ -87,7 +111,10 @@ RETURNING id
 
 -- name: job_release_many
 UPDATE tranq_jobs
-SET state = 'available', attempt = max(attempt - 1, 0),
+SET state = CASE WHEN cancel_requested_at IS NOT NULL THEN 'cancelled' ELSE 'available' END,
+    finished_at = CASE WHEN cancel_requested_at IS NOT NULL
+                       THEN CAST(unixepoch('subsec') * 1000000 AS INTEGER) END,
+    attempt = max(attempt - 1, 0),
     lease_owner = NULL, lease_expires_at = NULL
 WHERE state = 'running'
   AND (id, lease_token) IN (SELECT value ->> '$.id', value ->> '$.token' FROM json_each($1))
@@ -113,12 +140,14 @@ WHERE state = 'running'
 -- job_claim's `given_back`); one that started counts: retried after 2^(attempt-1) s
 -- (at most an hour), or discarded when attempts are used up. A running row without a lease
 -- expiry (impossible unless edited by hand) counts as expired, and an errors column edited into
--- something other than a JSON array is started afresh. SQLite evaluates every assignment on
--- the row as it was.
+-- something other than a JSON array is started afresh. A job asked to cancel ends cancelled.
+-- SQLite evaluates every assignment on the row as it was.
 UPDATE tranq_jobs
-SET state = CASE WHEN NOT (attempted_at IS NULL) AND attempt >= max_attempts THEN 'discarded'
+SET state = CASE WHEN cancel_requested_at IS NOT NULL THEN 'cancelled'
+                 WHEN NOT (attempted_at IS NULL) AND attempt >= max_attempts THEN 'discarded'
                  ELSE 'retryable' END,
-    finished_at = CASE WHEN NOT (attempted_at IS NULL) AND attempt >= max_attempts
+    finished_at = CASE WHEN cancel_requested_at IS NOT NULL
+                            OR (NOT (attempted_at IS NULL) AND attempt >= max_attempts)
                        THEN CAST(unixepoch('subsec') * 1000000 AS INTEGER) END,
     run_at = CASE WHEN attempted_at IS NULL THEN run_at
                   ELSE CAST(unixepoch('subsec') * 1000000 AS INTEGER)
@@ -179,9 +208,21 @@ UPDATE tranq_jobs
 SET state = 'discarded', finished_at = CAST(unixepoch('subsec') * 1000000 AS INTEGER)
 WHERE id = $1 AND state IN ('available', 'retryable')
 
+-- name: job_cancel_running
+-- Asks the worker running job $1 to stop: its next heartbeat calls the attempt off, and the job
+-- ends cancelled rather than retried.
+UPDATE tranq_jobs SET cancel_requested_at = CAST(unixepoch('subsec') * 1000000 AS INTEGER)
+WHERE id = $1 AND state = 'running'
+
+-- name: job_cancel_requested
+-- Of the running jobs $1 (JSON array of ids), those asked to cancel.
+SELECT id FROM tranq_jobs
+WHERE id IN (SELECT value FROM json_each($1))
+  AND state = 'running' AND cancel_requested_at IS NOT NULL
+
 -- name: job_retry_now
 -- Runnable at once, its attempts kept; one more allowed when they are all used up.
 UPDATE tranq_jobs
 SET state = 'available', run_at = CAST(unixepoch('subsec') * 1000000 AS INTEGER),
-    finished_at = NULL, max_attempts = MAX(max_attempts, attempt + 1)
+    finished_at = NULL, cancel_requested_at = NULL, max_attempts = MAX(max_attempts, attempt + 1)
 WHERE id = $1 AND state IN ('retryable', 'discarded', 'cancelled')

@@ -53,6 +53,9 @@ pub enum RowShape {
     /// `first_id, step, lock_mode`: `LAST_INSERT_ID()`, the auto-increment step and the
     /// auto-increment lock mode (MySQL dialect; see [`InsertIds`](crate::InsertIds)).
     FirstInsertId,
+    /// `id, task, unique_key, lease_token`: a row an insert of unique jobs inserted or found
+    /// (see [`InsertPlan`](crate::InsertPlan)).
+    Enqueued,
 }
 
 impl RowShape {
@@ -90,6 +93,12 @@ impl RowShape {
             ],
             RowShape::Version => &[("version", Int)],
             RowShape::FirstInsertId => &[("first_id", Int), ("step", Int), ("lock_mode", Int)],
+            RowShape::Enqueued => &[
+                ("id", Int),
+                ("task", Text),
+                ("unique_key", NullableText),
+                ("lease_token", Int),
+            ],
         }
     }
 }

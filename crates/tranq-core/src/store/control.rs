@@ -75,6 +75,16 @@ impl JobFilter {
     }
 }
 
+/// What [`SqlStore::cancel`](crate::SqlStore::cancel) did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Cancellation {
+    /// The job was waiting: it is cancelled and will not run.
+    Cancelled,
+    /// The job is running: its worker is asked to stop it, and it ends cancelled.
+    Requested,
+}
+
 /// What to do to one job; see [`SqlStore::cancel`](crate::SqlStore::cancel) and its siblings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Control {

@@ -6,7 +6,7 @@ mod params;
 pub(crate) mod sql_store;
 
 pub use backend::{Backend, Notifications, Transaction};
-pub use control::JobFilter;
+pub use control::{Cancellation, JobFilter};
 pub use params::{ClaimParams, Completion, FailParams, LeaderParams, PruneParams};
 pub use sql_store::SqlStore;
 
@@ -58,6 +58,9 @@ pub trait Store: Send + Sync + 'static {
 
     /// Extends the leases of running jobs; returns the ids still held.
     async fn job_heartbeat_many(&self, leases: &[Lease], lease: Duration) -> Result<Vec<JobId>>;
+
+    /// Of these running jobs, the ones asked to cancel ([`SqlStore::cancel`](crate::SqlStore::cancel)).
+    async fn job_cancel_requested(&self, ids: &[JobId]) -> Result<Vec<JobId>>;
 
     /// Returns jobs whose lease expired to retryable (or discarded); returns their ids.
     async fn job_rescue_expired(&self, limit: u32) -> Result<Vec<JobId>>;

@@ -4,21 +4,23 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 
-use super::control::Control;
+use super::control::{Cancellation, Control};
 use super::{
     Backend, ClaimParams, Completion, FailParams, JobFilter, LeaderParams, Notifications,
     PruneParams, Store,
 };
 use crate::dialect::{Dialect, Query, Row, RowShape, Value};
 use crate::error::{Error, Result};
+use crate::insert::{Enqueued, InsertPlan, inserted_ids};
 use crate::job::{AttemptError, ClaimedJob, JobId, JobInfo, JobState, Lease};
 use crate::last_insert_id::{InsertAnswer, InsertIds, InsertStep, LastIdInsert};
-use crate::new_job::{NewJob, insert_query, inserted_ids};
+use crate::new_job::NewJob;
 
 /// Names of every query this store runs; each dialect must define them all.
 #[cfg(test)]
 pub(crate) const QUERY_NAMES: &[&str] = &[
     "job_insert",
+    "job_insert_unique",
     "job_claim",
     "job_complete_many",
     "job_complete_delete_many",
@@ -31,6 +33,8 @@ pub(crate) const QUERY_NAMES: &[&str] = &[
     "job_get",
     "job_list",
     "job_cancel_waiting",
+    "job_cancel_running",
+    "job_cancel_requested",
     "job_discard_waiting",
     "job_retry_now",
     "job_prune_finished",
@@ -155,11 +159,35 @@ impl<B: Backend> SqlStore<B> {
             .collect()
     }
 
-    /// Cancels a job that is waiting (available, scheduled or retryable): it will not run.
-    /// [`Error::NoSuchJob`] when there is none, [`Error::WrongJobState`] when it is running or
-    /// finished. A running job is never touched.
-    pub async fn cancel(&self, id: JobId) -> Result<()> {
-        self.control(id, Control::Cancel).await
+    /// Cancels a job. A waiting one (available, scheduled or retryable) is cancelled at once and
+    /// will not run: [`Cancellation::Cancelled`]. A running one is asked to stop
+    /// ([`Cancellation::Requested`]): its handler's `ctx.cancelled()` fires (at once on
+    /// PostgreSQL, which notifies the worker; elsewhere at the worker's next heartbeat, within
+    /// a third of the lease), and the job ends cancelled, not retried, unless the handler
+    /// still returns `Ok` (then it completed). [`Error::NoSuchJob`] when there is none,
+    /// [`Error::WrongJobState`] when it is finished.
+    pub async fn cancel(&self, id: JobId) -> Result<Cancellation> {
+        match self.control(id, Control::Cancel).await {
+            Ok(()) => Ok(Cancellation::Cancelled),
+            Err(Error::WrongJobState {
+                state: JobState::Running,
+                ..
+            }) if self
+                .changed("job_cancel_running", vec![Value::Int(id.0)])
+                .await? =>
+            {
+                Ok(Cancellation::Requested)
+            }
+            Err(Error::WrongJobState { id, state, .. }) if state != JobState::Running => {
+                Err(Error::WrongJobState {
+                    id,
+                    action: "cancel",
+                    state,
+                    applies_to: "available, retryable or running",
+                })
+            }
+            Err(e) => Err(e),
+        }
     }
 
     /// Discards a job that is waiting (available, scheduled or retryable): it will not run, and
@@ -387,8 +415,9 @@ impl<B: Backend> Store for SqlStore<B> {
         }
         match self.backend.insert_ids() {
             InsertIds::Returning => {
-                let query = insert_query(self.dialect(), jobs)?;
-                inserted_ids(self.backend.fetch(&query).await?)
+                let plan = InsertPlan::new(self.dialect(), jobs);
+                let rows = self.backend.fetch(&plan.query()?).await?;
+                Ok(plan.read(rows)?.into_iter().map(Enqueued::id).collect())
             }
             InsertIds::LastInsertId => {
                 // One connection for every statement: LAST_INSERT_ID() is per connection.
@@ -401,9 +430,9 @@ impl<B: Backend> Store for SqlStore<B> {
                             InsertAnswer::Affected(tx.execute(&query).await?)
                         }
                         InsertStep::Fetch(query) => InsertAnswer::Rows(tx.fetch(&query).await?),
-                        InsertStep::Done(ids) => {
+                        InsertStep::Done(outcomes) => {
                             tx.commit().await?;
-                            return Ok(ids);
+                            return Ok(outcomes.into_iter().map(Enqueued::id).collect());
                         }
                     }
                 }
@@ -498,6 +527,20 @@ impl<B: Backend> Store for SqlStore<B> {
             vec![sorted_leases(leases)?, millis(lease)],
         )
         .await
+    }
+
+    async fn job_cancel_requested(&self, ids: &[JobId]) -> Result<Vec<JobId>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids: Vec<i64> = ids.iter().map(|id| id.0).collect();
+        let json = serde_json::to_string(&ids).map_err(|e| Error::Corrupt(e.to_string()))?;
+        let query = self.query(
+            "job_cancel_requested",
+            vec![Value::Text(json)],
+            RowShape::Id,
+        )?;
+        inserted_ids(self.backend.fetch(&query).await?)
     }
 
     async fn job_mark_started(&self, leases: &[Lease]) -> Result<u64> {

@@ -5,6 +5,7 @@
 //! refills a freed slot without waiting for the fetcher or the database.
 
 use std::panic::AssertUnwindSafe;
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
@@ -17,7 +18,7 @@ use tracing::Instrument;
 
 use super::completer::Report;
 use super::outcome::{Outcome, decide};
-use super::{InFlight, QueueSlots, Shared};
+use super::{CallOff, InFlight, QueueSlots, Shared};
 use crate::job::ClaimedJob;
 use crate::task::TaskContext;
 
@@ -37,18 +38,18 @@ pub(crate) fn start_next(
     };
     let abort_cell = Arc::new(OnceLock::new());
     let lease = job.lease();
-    let called_off = CancellationToken::new();
+    let call_off = CallOff::default();
     let handle = shared.tracker.spawn(run(
         shared.clone(),
         queue.clone(),
-        (job, called_off.clone()),
+        (job, call_off.clone()),
         permit,
         reports.clone(),
         abort_cell.clone(),
     ));
     let abort = handle.abort_handle();
     let _ = abort_cell.set(abort.clone());
-    in_flight.insert(lease, InFlight { abort, called_off });
+    in_flight.insert(lease, InFlight { abort, call_off });
     true
 }
 
@@ -57,7 +58,7 @@ pub(crate) fn start_next(
 async fn run(
     shared: Arc<Shared>,
     queue: Arc<QueueSlots>,
-    (mut job, mut called_off): (ClaimedJob, CancellationToken),
+    (mut job, mut call_off): (ClaimedJob, CallOff),
     permit: OwnedSemaphorePermit,
     reports: UnboundedSender<Report>,
     abort: Arc<OnceLock<AbortHandle>>,
@@ -85,7 +86,7 @@ async fn run(
         if let (Ok(()), Some(recorded)) = (sent, recorded) {
             let _ = recorded.await;
         }
-        let report = run_one(&shared, &job, called_off).instrument(span).await;
+        let report = run_one(&shared, &job, call_off).instrument(span).await;
         let next = {
             let mut in_flight = shared.in_flight();
             // An attempt taken by shutdown was released; its late outcome must not be stored.
@@ -99,15 +100,15 @@ async fn run(
                 let next = shared.pop_runnable(&queue);
                 match (next, abort.get()) {
                     (Some(next), Some(abort)) => {
-                        let token = CancellationToken::new();
+                        let next_call_off = CallOff::default();
                         in_flight.insert(
                             next.lease(),
                             InFlight {
                                 abort: abort.clone(),
-                                called_off: token.clone(),
+                                call_off: next_call_off.clone(),
                             },
                         );
-                        Some((next, token))
+                        Some((next, next_call_off))
                     }
                     (next, _) => {
                         // Not reachable (the abort handle is set before this task is polled);
@@ -121,12 +122,12 @@ async fn run(
             }
         };
         match next {
-            Some((next, token)) => {
+            Some((next, next_call_off)) => {
                 if queue.buffer_low() {
                     queue.slot_freed.notify_one();
                 }
                 job = next;
-                called_off = token;
+                call_off = next_call_off;
             }
             None => break,
         }
@@ -135,9 +136,14 @@ async fn run(
     queue.slot_freed.notify_one();
 }
 
-async fn run_one(shared: &Shared, job: &ClaimedJob, called_off: CancellationToken) -> Report {
+async fn run_one(shared: &Shared, job: &ClaimedJob, call_off: CallOff) -> Report {
     let started = Instant::now();
-    let outcome = execute(shared, job, called_off).await;
+    let outcome = execute(shared, job, call_off.token).await;
+    let outcome = if call_off.cancel_requested.load(Ordering::SeqCst) {
+        outcome.cancelled_on_request()
+    } else {
+        outcome
+    };
     decide(job, outcome, &shared.config.backoff, started.elapsed())
 }
 

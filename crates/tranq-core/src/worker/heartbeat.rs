@@ -1,6 +1,8 @@
 //! Extends the leases of this worker's running jobs, all in one statement, every third of the
 //! lease, so that only a dead or cut-off worker's jobs expire. An attempt whose lease turns out
-//! lost (it expired, and the job was rescued) is called off: its `ctx.cancelled()` fires.
+//! lost (it expired, and the job was rescued) is called off: its `ctx.cancelled()` fires. So is
+//! an attempt whose job was asked to cancel (`store.cancel(id)` on a running job; on PostgreSQL
+//! the notifier hears of it first).
 
 use std::sync::Arc;
 
@@ -49,6 +51,27 @@ pub(crate) async fn run(shared: Arc<Shared>) {
                 shared.count_if_deadlock(&error);
                 tracing::warn!(%error, "tranq: heartbeat failed; retrying next tick");
             }
+        }
+        call_off_cancelled(&shared).await;
+    }
+}
+
+/// Calls off the attempts running here whose job was asked to cancel.
+pub(crate) async fn call_off_cancelled(shared: &Shared) {
+    let running = shared.in_flight_ids();
+    match shared.store.job_cancel_requested(&running).await {
+        Ok(ids) => {
+            for id in ids {
+                if shared.request_cancel(id) {
+                    tracing::info!(
+                        job.id = id.0,
+                        "tranq: job asked to cancel; its attempt is called off"
+                    );
+                }
+            }
+        }
+        Err(error) => {
+            tracing::warn!(%error, "tranq: cannot read cancel requests; trying next tick")
         }
     }
 }

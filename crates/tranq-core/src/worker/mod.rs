@@ -35,7 +35,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::error::Result;
-use crate::job::{ClaimedJob, Lease};
+use crate::job::{ClaimedJob, JobId, Lease};
 use crate::registry::Registry;
 use crate::store::Store;
 
@@ -70,8 +70,15 @@ impl std::fmt::Debug for Worker {
 #[derive(Debug)]
 struct InFlight {
     abort: AbortHandle,
-    /// Cancelled when the attempt is called off (its lease was lost): `ctx.cancelled()`.
-    called_off: CancellationToken,
+    call_off: CallOff,
+}
+
+/// How an attempt is called off: its `ctx.cancelled()` fires when its lease was lost or when
+/// the job was asked to cancel; after a cancel request, a failed attempt ends the job cancelled.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct CallOff {
+    pub(crate) token: CancellationToken,
+    pub(crate) cancel_requested: Arc<AtomicBool>,
 }
 
 /// Per-queue wake-ups and slots.
@@ -248,11 +255,36 @@ impl Shared {
     pub(crate) fn call_off(&self, lease: &Lease) -> bool {
         match self.in_flight().get(lease) {
             Some(attempt) => {
-                attempt.called_off.cancel();
+                attempt.call_off.token.cancel();
                 true
             }
             None => false,
         }
+    }
+
+    /// Asks every attempt of job `id` running here to stop, the job to end cancelled; true when
+    /// one was running.
+    pub(crate) fn request_cancel(&self, id: JobId) -> bool {
+        let in_flight = self.in_flight();
+        let mut found = false;
+        for attempt in in_flight
+            .iter()
+            .filter(|(lease, _)| lease.id == id)
+            .map(|(_, attempt)| attempt)
+        {
+            attempt
+                .call_off
+                .cancel_requested
+                .store(true, Ordering::SeqCst);
+            attempt.call_off.token.cancel();
+            found = true;
+        }
+        found
+    }
+
+    /// Ids of the jobs running here (not those claimed ahead).
+    pub(crate) fn in_flight_ids(&self) -> Vec<JobId> {
+        self.in_flight().keys().map(|lease| lease.id).collect()
     }
 
     pub(crate) fn queue(&self, name: &str) -> Option<&Arc<QueueSlots>> {

@@ -8,6 +8,7 @@ use futures::StreamExt;
 
 use super::Shared;
 use super::fetcher::error_backoff;
+use crate::job::JobId;
 
 pub(crate) async fn run(shared: Arc<Shared>) {
     let mut failures = 0;
@@ -30,11 +31,24 @@ pub(crate) async fn run(shared: Arc<Shared>) {
                         _ = shared.shutdown.cancelled() => return,
                     };
                     match next {
-                        Some(Ok(queue)) => {
-                            if let Some(q) = shared.queue(&queue) {
-                                q.wake.notify_one();
+                        Some(Ok(payload)) => match payload.strip_prefix("cancel:") {
+                            // `store.cancel(id)` on a running job (job_cancel_running).
+                            Some(id) => {
+                                if let Ok(id) = id.parse::<i64>()
+                                    && shared.request_cancel(JobId(id))
+                                {
+                                    tracing::info!(
+                                        job.id = id,
+                                        "tranq: job asked to cancel; its attempt is called off"
+                                    );
+                                }
                             }
-                        }
+                            None => {
+                                if let Some(q) = shared.queue(&payload) {
+                                    q.wake.notify_one();
+                                }
+                            }
+                        },
                         Some(Err(error)) => {
                             tracing::warn!(%error, "tranq: notification stream failed; reconnecting");
                             break;

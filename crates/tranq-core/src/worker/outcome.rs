@@ -19,6 +19,25 @@ pub(crate) enum Outcome {
     UnknownTask,
 }
 
+impl Outcome {
+    /// The outcome of an attempt whose job was asked to cancel while it ran: a failure (an
+    /// error, a panic, a timeout) ends the job cancelled instead of retried; a completion stands.
+    pub(crate) fn cancelled_on_request(self) -> Outcome {
+        let why = match self {
+            Outcome::Failed(error) if matches!(error.kind(), TaskErrorKind::Cancel(_)) => {
+                return Outcome::Failed(error);
+            }
+            Outcome::Failed(error) => error.to_string(),
+            Outcome::Panicked(message) => format!("panicked: {message}"),
+            Outcome::TimedOut(limit) => format!("timed out after {limit:?}"),
+            other => return other,
+        };
+        Outcome::Failed(TaskError::cancel(format!(
+            "cancelled on request; the attempt ended with: {why}"
+        )))
+    }
+}
+
 pub(crate) fn decide(
     job: &ClaimedJob,
     outcome: Outcome,

@@ -35,6 +35,7 @@ shapes! {
     JobShape => Job,
     VersionShape => Version,
     FirstInsertIdShape => FirstInsertId,
+    EnqueuedShape => Enqueued,
 }
 
 /// One row read by the columns of shape `S`, by name.
@@ -111,6 +112,7 @@ where
         RowShape::Job => loader.load::<JobShape>(),
         RowShape::Version => loader.load::<VersionShape>(),
         RowShape::FirstInsertId => loader.load::<FirstInsertIdShape>(),
+        RowShape::Enqueued => loader.load::<EnqueuedShape>(),
         _ => return None,
     })
 }
@@ -146,6 +148,7 @@ mod tests {
             RowShape::Job,
             RowShape::Version,
             RowShape::FirstInsertId,
+            RowShape::Enqueued,
         ] {
             assert_eq!(by_shape(shape, Probe), Some(shape));
         }
