@@ -53,6 +53,12 @@ pub enum RowShape {
     /// `first_id, step, lock_mode`: `LAST_INSERT_ID()`, the auto-increment step and the
     /// auto-increment lock mode (MySQL dialect; see [`InsertIds`](crate::InsertIds)).
     FirstInsertId,
+    /// One queue's counts and ages (see [`QueueStats`](crate::QueueStats)): `queue`, one count
+    /// per state, `scheduled`, `oldest_due_us` (-1 for none), `finished_last_minute`.
+    QueueStats,
+    /// One job's times in microseconds (-1 for NULL) and lease owner (see
+    /// [`JobTimes`](crate::JobTimes)).
+    JobTimes,
 }
 
 impl RowShape {
@@ -90,6 +96,25 @@ impl RowShape {
             ],
             RowShape::Version => &[("version", Int)],
             RowShape::FirstInsertId => &[("first_id", Int), ("step", Int), ("lock_mode", Int)],
+            RowShape::QueueStats => &[
+                ("queue", Text),
+                ("available", Int),
+                ("scheduled", Int),
+                ("running", Int),
+                ("retryable", Int),
+                ("completed", Int),
+                ("discarded", Int),
+                ("cancelled", Int),
+                ("oldest_due_us", Int),
+                ("finished_last_minute", Int),
+            ],
+            RowShape::JobTimes => &[
+                ("created_at_us", Int),
+                ("attempted_at_us", Int),
+                ("finished_at_us", Int),
+                ("lease_expires_at_us", Int),
+                ("lease_owner", NullableText),
+            ],
         }
     }
 }

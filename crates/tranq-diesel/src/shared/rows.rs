@@ -35,6 +35,8 @@ shapes! {
     JobShape => Job,
     VersionShape => Version,
     FirstInsertIdShape => FirstInsertId,
+    QueueStatsShape => QueueStats,
+    JobTimesShape => JobTimes,
 }
 
 /// One row read by the columns of shape `S`, by name.
@@ -111,6 +113,8 @@ where
         RowShape::Job => loader.load::<JobShape>(),
         RowShape::Version => loader.load::<VersionShape>(),
         RowShape::FirstInsertId => loader.load::<FirstInsertIdShape>(),
+        RowShape::QueueStats => loader.load::<QueueStatsShape>(),
+        RowShape::JobTimes => loader.load::<JobTimesShape>(),
         _ => return None,
     })
 }
@@ -146,6 +150,8 @@ mod tests {
             RowShape::Job,
             RowShape::Version,
             RowShape::FirstInsertId,
+            RowShape::QueueStats,
+            RowShape::JobTimes,
         ] {
             assert_eq!(by_shape(shape, Probe), Some(shape));
         }
