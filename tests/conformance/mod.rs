@@ -25,6 +25,7 @@ pub mod probe;
 pub mod running;
 pub mod shutdown;
 pub mod state;
+pub mod stats;
 pub mod tasks;
 
 pub use harness::{End, Enqueued, Harness, OpenTx};
@@ -61,6 +62,7 @@ macro_rules! suite {
             control::jobs_are_listed_by_queue_task_and_state_a_page_at_a_time,
             control::waiting_jobs_are_cancelled_discarded_and_retried_and_the_rest_say_why,
             control::a_retried_job_keeps_its_attempts_and_gets_one_more,
+            stats::queue_stats_count_each_state_and_job_times_read_back,
             maintenance::one_leader_at_a_time_and_the_lease_moves_when_it_expires,
             maintenance::the_leader_resigns_at_shutdown_and_another_worker_takes_over,
             maintenance::the_pruner_deletes_finished_jobs_past_retention_only_on_the_leader,
