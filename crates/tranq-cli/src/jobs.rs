@@ -9,7 +9,7 @@ use tranq::sea_orm::Store;
 use tranq::{JobFilter, JobId, JobInfo, JobState};
 
 use crate::db::DbArgs;
-use crate::exit::{CliError, tranq_code};
+use crate::exit::{CliError, EXIT_CODES_HELP, tranq_code};
 use crate::output::{self, Table};
 
 /// Largest page the store returns (and the most `--limit` takes).
@@ -19,16 +19,21 @@ const PAGE: u32 = 1000;
 #[derive(Debug, Subcommand)]
 pub(crate) enum JobsCommand {
     /// A page of jobs in id order, by queue, task and state. The next page: --after <last id>.
+    #[command(after_help = EXIT_CODES_HELP)]
     List(ListArgs),
     /// Everything about one job: state, attempts, every attempt's error, arguments, result, times.
+    #[command(after_help = EXIT_CODES_HELP)]
     Show(ShowArgs),
     /// Makes retryable, discarded or cancelled jobs runnable at once (their attempts are kept).
+    #[command(after_help = EXIT_CODES_HELP)]
     Retry(ControlArgs),
     /// Cancels waiting jobs (available or retryable): they will not run. Running jobs are left
     /// alone.
+    #[command(after_help = EXIT_CODES_HELP)]
     Cancel(ControlArgs),
     /// Discards waiting jobs (available or retryable): they will not run, and show as given up
     /// on.
+    #[command(after_help = EXIT_CODES_HELP)]
     Discard(ControlArgs),
 }
 
