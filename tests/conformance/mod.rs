@@ -25,6 +25,7 @@ pub mod probe;
 pub mod running;
 pub mod shutdown;
 pub mod state;
+pub mod stats;
 pub mod tasks;
 pub mod unique;
 
@@ -63,6 +64,7 @@ macro_rules! suite {
             control::waiting_jobs_are_cancelled_discarded_and_retried_and_the_rest_say_why,
             control::a_retried_job_keeps_its_attempts_and_gets_one_more,
             control::a_running_job_asked_to_cancel_is_called_off_and_ends_cancelled_not_retried,
+            stats::queue_stats_count_each_state_and_job_times_read_back,
             maintenance::one_leader_at_a_time_and_the_lease_moves_when_it_expires,
             maintenance::the_leader_resigns_at_shutdown_and_another_worker_takes_over,
             maintenance::the_pruner_deletes_finished_jobs_past_retention_only_on_the_leader,

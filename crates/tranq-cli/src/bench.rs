@@ -29,7 +29,7 @@ type AnyError = Box<dyn std::error::Error>;
 #[derive(Debug, clap::Args)]
 pub(crate) struct BenchArgs {
     /// A fresh, empty database (tranq's schema is created if missing).
-    #[arg(long, env = "DATABASE_URL")]
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
     database_url: String,
     /// Number of no-op jobs enqueued and then drained.
     #[arg(long, short = 'n', default_value_t = 20_000)]
@@ -104,6 +104,13 @@ async fn bench_pickup(_ctx: TaskContext, args: Pickup) -> Result<(), TaskError> 
         slot.get_or_insert(now);
     }
     Ok(())
+}
+
+impl BenchArgs {
+    /// The database URL given.
+    pub(crate) fn database_url(&self) -> &str {
+        &self.database_url
+    }
 }
 
 pub(crate) async fn run(args: BenchArgs) -> Result<(), AnyError> {

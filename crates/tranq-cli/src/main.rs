@@ -3,18 +3,38 @@
 //! ```text
 //! tranq migrate --database-url postgres://...
 //! tranq migrate --print --dialect postgres     # the SQL, for your own migration tool
+//! tranq jobs list --queue billing --state discarded --limit 20 [--after ID] [--json]
+//! tranq jobs show 42 [--json]                  # every attempt's error, args, result, times
+//! tranq jobs retry 42 43                       # or cancel, discard
+//! tranq jobs retry --all --task send_invoice --state discarded [--yes]
+//! tranq queues [--json]                        # per queue: counts, oldest due wait, done/min
+//! tranq stats [--watch --interval 2] [--json]  # the totals, once or redrawn in place
 //! tranq bench   --database-url postgres://.../fresh_db --jobs 20000 --workers 1 --concurrency 24
 //! ```
+//!
+//! Every command that connects takes `--database-url` or `DATABASE_URL` (postgres://,
+//! mysql://, sqlite://) and never prints its password. Every read command takes `--json`. The
+//! exit codes (0 ok, 1 error, 2 usage, 3 no such job, 4 wrong state, 5 database not ready) are
+//! in [`exit`].
 
 mod bench;
+mod db;
+mod exit;
+mod jobs;
+mod output;
+mod queues;
 mod schema;
+
+use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
 
+use exit::CliError;
+
 /// The tranq command-line tool.
 #[derive(Debug, Parser)]
-#[command(name = "tranq", version, about)]
+#[command(name = "tranq", version, about, after_help = exit::EXIT_CODES_HELP)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -25,7 +45,12 @@ enum Command {
     /// Creates or upgrades tranq's tables (idempotent; safe from many processes at once).
     Migrate {
         /// Database to migrate, e.g. postgres://postgres@127.0.0.1:5432/app.
-        #[arg(long, env = "DATABASE_URL", required_unless_present = "dialect")]
+        #[arg(
+            long,
+            env = "DATABASE_URL",
+            hide_env_values = true,
+            required_unless_present = "dialect"
+        )]
         database_url: Option<String>,
         /// Print the schema's SQL instead of applying it (for your own migration tool); the
         /// dialect comes from --dialect or the URL's scheme, and nothing is connected to.
@@ -35,20 +60,53 @@ enum Command {
         #[arg(long, value_enum, requires = "print")]
         dialect: Option<schema::DialectArg>,
     },
+    /// Lists and inspects jobs; retries, cancels or discards them by id or by filter.
+    #[command(subcommand, after_help = exit::EXIT_CODES_HELP)]
+    Jobs(jobs::JobsCommand),
+    /// Each queue: jobs by state, how long its oldest due job has waited, jobs finished in the
+    /// last minute.
+    #[command(after_help = exit::EXIT_CODES_HELP)]
+    Queues(queues::QueuesArgs),
+    /// The totals of every queue and the per-queue table, once or refreshed in place (--watch).
+    #[command(after_help = exit::EXIT_CODES_HELP)]
+    Stats(queues::StatsArgs),
     /// Measures bulk enqueue, burn-down, pickup latency, `enqueue_in` cost and worker memory on
     /// an empty queue. Ends with one `RESULT enqueue=.. work=.. p50=.. p95=.. p99=..` line.
     Bench(bench::BenchArgs),
 }
 
+impl Command {
+    /// The database URL given, for hiding its password in messages.
+    fn database_url(&self) -> Option<&str> {
+        match self {
+            Command::Migrate { database_url, .. } => database_url.as_deref(),
+            Command::Jobs(command) => Some(jobs::database_url(command)),
+            Command::Queues(args) => Some(&args.db.database_url),
+            Command::Stats(args) => Some(&args.db.database_url),
+            Command::Bench(args) => Some(args.database_url()),
+        }
+    }
+}
+
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+async fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn")),
         )
         .with_writer(std::io::stderr)
         .init();
-    match Cli::parse().command {
+    // Bad arguments exit with clap's code 2, before anything connects.
+    let command = Cli::parse().command;
+    let url = command.database_url().map(str::to_owned);
+    match run(command).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => error.exit(url.as_deref()),
+    }
+}
+
+async fn run(command: Command) -> Result<(), CliError> {
+    match command {
         Command::Migrate {
             print: true,
             dialect,
@@ -56,21 +114,30 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         } => {
             let dialect = match (dialect, database_url) {
                 (Some(dialect), _) => dialect.into(),
-                (None, Some(url)) => schema::dialect_of(&url)?,
-                (None, None) => return Err("give --dialect or --database-url".into()),
+                (None, Some(url)) => {
+                    schema::dialect_of(&url).map_err(|e| CliError::Other(e.into()))?
+                }
+                (None, None) => {
+                    return Err(CliError::Other("give --dialect or --database-url".into()));
+                }
             };
             print!("{}", schema::sql(dialect));
             Ok(())
         }
         Command::Migrate { database_url, .. } => {
             let Some(database_url) = database_url else {
-                return Err("give --database-url (or DATABASE_URL)".into());
+                return Err(CliError::Other(
+                    "give --database-url (or DATABASE_URL)".into(),
+                ));
             };
-            let db = sea_orm::Database::connect(&database_url).await?;
+            let db = tranq::sea_orm::connect(&database_url).await?;
             tranq::sea_orm::migrate(&db).await?;
             eprintln!("tranq: schema is up to date");
             Ok(())
         }
-        Command::Bench(args) => bench::run(args).await,
+        Command::Jobs(command) => jobs::run(command).await,
+        Command::Queues(args) => queues::queues(args).await,
+        Command::Stats(args) => queues::stats(args).await,
+        Command::Bench(args) => bench::run(args).await.map_err(CliError::Other),
     }
 }

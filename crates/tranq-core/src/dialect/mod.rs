@@ -39,6 +39,8 @@ static POSTGRES: LazyLock<NamedQueries> = LazyLock::new(|| {
             include_str!("../../sql/postgres/maintenance.sql"),
             "\n",
             include_str!("../../sql/postgres/session.sql"),
+            "\n",
+            include_str!("../../sql/postgres/stats.sql"),
         ),
         Placeholders::Dollar,
     )
@@ -56,6 +58,8 @@ static MYSQL: LazyLock<NamedQueries> = LazyLock::new(|| {
             include_str!("../../sql/mysql/maintenance.sql"),
             "\n",
             include_str!("../../sql/mysql/session.sql"),
+            "\n",
+            include_str!("../../sql/mysql/stats.sql"),
         ),
         Placeholders::Question,
     )
@@ -73,6 +77,8 @@ static SQLITE: LazyLock<NamedQueries> = LazyLock::new(|| {
             include_str!("../../sql/sqlite/maintenance.sql"),
             "\n",
             include_str!("../../sql/sqlite/session.sql"),
+            "\n",
+            include_str!("../../sql/sqlite/stats.sql"),
         ),
         Placeholders::NumberedQuestion,
     )

@@ -56,6 +56,12 @@ pub enum RowShape {
     /// `id, task, unique_key, lease_token`: a row an insert of unique jobs inserted or found
     /// (see [`InsertPlan`](crate::InsertPlan)).
     Enqueued,
+    /// One queue's counts and ages (see [`QueueStats`](crate::QueueStats)): `queue`, one count
+    /// per state, `scheduled`, `oldest_due_us` (-1 for none), `finished_last_minute`.
+    QueueStats,
+    /// One job's times in microseconds (-1 for NULL) and lease owner (see
+    /// [`JobTimes`](crate::JobTimes)).
+    JobTimes,
 }
 
 impl RowShape {
@@ -98,6 +104,25 @@ impl RowShape {
                 ("task", Text),
                 ("unique_key", NullableText),
                 ("lease_token", Int),
+            ],
+            RowShape::QueueStats => &[
+                ("queue", Text),
+                ("available", Int),
+                ("scheduled", Int),
+                ("running", Int),
+                ("retryable", Int),
+                ("completed", Int),
+                ("discarded", Int),
+                ("cancelled", Int),
+                ("oldest_due_us", Int),
+                ("finished_last_minute", Int),
+            ],
+            RowShape::JobTimes => &[
+                ("created_at_us", Int),
+                ("attempted_at_us", Int),
+                ("finished_at_us", Int),
+                ("lease_expires_at_us", Int),
+                ("lease_owner", NullableText),
             ],
         }
     }

@@ -4,11 +4,13 @@ mod backend;
 mod control;
 mod params;
 pub(crate) mod sql_store;
+mod stats;
 
 pub use backend::{Backend, Notifications, Transaction};
 pub use control::{Cancellation, JobFilter};
 pub use params::{ClaimParams, Completion, FailParams, LeaderParams, PruneParams};
 pub use sql_store::SqlStore;
+pub use stats::{JobTimes, QueueStats};
 
 use std::time::Duration;
 

@@ -46,6 +46,8 @@ pub(crate) const QUERY_NAMES: &[&str] = &[
     "migration_create_table",
     "migration_applied",
     "migration_record",
+    "queue_stats",
+    "job_get_times",
 ];
 
 /// The [`Store`] every adapter hands to the worker: `SqlStore::new(pool)`.

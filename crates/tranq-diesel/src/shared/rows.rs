@@ -36,6 +36,8 @@ shapes! {
     VersionShape => Version,
     FirstInsertIdShape => FirstInsertId,
     EnqueuedShape => Enqueued,
+    QueueStatsShape => QueueStats,
+    JobTimesShape => JobTimes,
 }
 
 /// One row read by the columns of shape `S`, by name.
@@ -113,6 +115,8 @@ where
         RowShape::Version => loader.load::<VersionShape>(),
         RowShape::FirstInsertId => loader.load::<FirstInsertIdShape>(),
         RowShape::Enqueued => loader.load::<EnqueuedShape>(),
+        RowShape::QueueStats => loader.load::<QueueStatsShape>(),
+        RowShape::JobTimes => loader.load::<JobTimesShape>(),
         _ => return None,
     })
 }
@@ -149,6 +153,8 @@ mod tests {
             RowShape::Version,
             RowShape::FirstInsertId,
             RowShape::Enqueued,
+            RowShape::QueueStats,
+            RowShape::JobTimes,
         ] {
             assert_eq!(by_shape(shape, Probe), Some(shape));
         }
