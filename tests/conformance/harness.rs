@@ -1,5 +1,6 @@
 //! What the suite needs from an adapter x database pair.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -39,6 +40,23 @@ impl Enqueued {
             statements,
         }
     }
+}
+
+/// A handler's database effect through the adapter, for `ctx.complete_in`: in one transaction of
+/// the adapter's own, insert a row for the attempt into `tranq_test_effects` and complete the
+/// job; roll back when the completion fails.
+#[derive(Clone)]
+pub struct Effects(
+    pub Arc<dyn Fn(tranq::TaskContext) -> BoxFuture<'static, tranq::Result<()>> + Send + Sync>,
+);
+
+/// The effect row of the attempt `ctx` is for.
+pub fn effect_sql(ctx: &tranq::TaskContext) -> String {
+    format!(
+        "INSERT INTO tranq_test_effects (job_id, token) VALUES ({}, {})",
+        ctx.job_id().0,
+        ctx.lease_token()
+    )
 }
 
 /// A transaction left open by [`Harness::enqueue_open`].
@@ -87,6 +105,8 @@ pub trait Harness: Sized + Send + Sync + 'static {
     ) -> tranq::Result<(Vec<tranq::Enqueued>, OpenTx)>;
     /// Runs test-only SQL (rows made by hand).
     async fn execute(&self, sql: &str);
+    /// The adapter's [`Effects`].
+    fn effects(&self) -> Effects;
     /// Runs a query returning one integer.
     async fn scalar(&self, sql: &str) -> i64;
     /// Drops the database.

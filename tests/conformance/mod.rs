@@ -13,6 +13,7 @@
 
 pub mod bad_input;
 pub mod claim_locks;
+pub mod complete_in;
 pub mod control;
 pub mod correctness;
 pub mod databases;
@@ -82,6 +83,7 @@ macro_rules! suite {
             correctness::a_claim_lost_in_a_database_crash_does_not_reuse_its_token,
             correctness::batch_writes_in_opposite_orders_do_not_deadlock,
             claim_locks::a_claim_locks_only_the_jobs_it_takes,
+            complete_in::a_job_completed_in_its_handlers_transaction_commits_with_its_writes_or_not_at_all,
             unique::concurrent_batches_with_overlapping_keys_leave_one_live_job_per_key,
             unique::a_key_is_held_per_task_while_live_and_a_period_key_also_once_completed,
         );

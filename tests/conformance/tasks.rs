@@ -214,3 +214,16 @@ pub async fn until_cancelled(ctx: TaskContext, args: Key) -> Result<(), TaskErro
         _ = tokio::time::sleep(patience) => Ok(()),
     }
 }
+
+/// Writes its effect and completes its job in one transaction of the adapter's
+/// (`ctx.complete_in`), through the harness's [`Effects`](crate::conformance::harness::Effects).
+#[tranq::task(queue = "effects")]
+pub async fn writes_effect(
+    ctx: TaskContext,
+    args: Key,
+    effects: tranq::State<crate::conformance::harness::Effects>,
+) -> Result<(), TaskError> {
+    record(&args.key, ctx.job_id(), ctx.attempt());
+    (effects.0.0)(ctx).await?;
+    Ok(())
+}

@@ -9,7 +9,7 @@ use std::process::Command;
 use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
-use sea_orm::DatabaseConnection;
+use sea_orm::{ConnectionTrait, DatabaseConnection, TransactionTrait};
 use serde::{Deserialize, Serialize};
 use tokio::signal::unix::{SignalKind, signal};
 use tranq::{TaskContext, TaskError};
@@ -101,6 +101,40 @@ pub async fn crash_job(ctx: TaskContext, args: CrashArgs) -> Result<(), TaskErro
     Ok(())
 }
 
+/// Works for `ms`, then writes its effect (a row in `crash_effects`) and completes its job in
+/// one transaction (`ctx.complete_in`). When the completion is refused (this attempt lost its
+/// lease: the process was stopped past it, and the job was taken back), the effect rolls back
+/// and the refusal is noted in `crash_fenced`.
+#[tranq::task(queue = "crash_effects")]
+pub async fn effect_job(ctx: TaskContext, args: CrashArgs) -> Result<(), TaskError> {
+    let db = RUN_LOG
+        .get()
+        .ok_or_else(|| TaskError::retry("not in a crash-test worker process".to_owned()))?;
+    let started = runs::now_us();
+    note_start(&ctx, started);
+    runs::record_start(db, &ctx, started).await;
+    work(args.ms).await;
+    let txn = db.begin().await?;
+    txn.execute_unprepared(&format!(
+        "INSERT INTO crash_effects (job_id, token, pid) VALUES ({}, {}, {})",
+        ctx.job_id().0,
+        ctx.lease_token(),
+        std::process::id()
+    ))
+    .await?;
+    match ctx.complete_in(&txn).await {
+        Ok(()) => txn.commit().await?,
+        Err(lost @ tranq::Error::LeaseLost { .. }) => {
+            txn.rollback().await?;
+            runs::record_fenced(db, &ctx).await;
+            return Err(lost.into());
+        }
+        Err(other) => return Err(other.into()),
+    }
+    runs::record_end(db, &ctx, runs::now_us()).await;
+    Ok(())
+}
+
 /// `ms` of work that advances only while the process runs, like work on the CPU: in steps of
 /// 50 ms, so that a process stopped (SIGSTOP) in the middle has the rest still to do when it
 /// resumes, instead of finding its one timer long expired.
@@ -167,6 +201,7 @@ pub async fn run() {
     tranq::Worker::builder(tranq::sea_orm::Store::new(db))
         .worker_id(worker_id(std::process::id()))
         .queue("crash", settings.concurrency)
+        .queue("crash_effects", settings.concurrency)
         .lease(settings.lease)
         .grace_period(settings.grace)
         .rescue_interval(RESCUE_INTERVAL)

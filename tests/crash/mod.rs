@@ -48,6 +48,11 @@ macro_rules! crash_tests {
         async fn sigterm_finishes_in_flight_jobs_within_the_grace_period_and_releases_the_rest() {
             $crate::crash::sigterm::<$db>().await
         }
+
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn complete_in_leaves_one_effect_per_job_under_sigkill_and_expired_leases() {
+            $crate::crash::complete_in_effects::<$db>().await
+        }
     };
 }
 
@@ -239,11 +244,16 @@ impl Worker {
 
     /// SIGTERM: the worker shuts down gracefully.
     pub fn terminate(&self) {
+        self.signal("TERM");
+    }
+
+    /// Sends `kill -<signal>` (TERM, STOP, CONT).
+    pub fn signal(&self, signal: &str) {
         let status = Command::new("kill")
-            .args(["-TERM", &self.pid.to_string()])
+            .args([&format!("-{signal}"), &self.pid.to_string()])
             .status()
             .expect("run kill");
-        assert!(status.success(), "kill -TERM {}", self.pid);
+        assert!(status.success(), "kill -{signal} {}", self.pid);
     }
 
     /// Waits for the process to exit by itself.
@@ -534,6 +544,117 @@ pub async fn sigterm<D: Database>() {
         f.scalar("SELECT count(*) FROM tranq_jobs WHERE state = 'running'")
             .await,
         0
+    );
+    f.cleanup().await;
+}
+
+/// Jobs that write an effect row and complete in the same transaction (`ctx.complete_in`): one
+/// worker SIGKILLed mid-job, another stopped (SIGSTOP) past its lease while its jobs run and then
+/// resumed, a third finishing the work. Every job completes, with exactly one effect; the
+/// resumed worker's completions are refused and their effects rolled back.
+pub async fn complete_in_effects<D: Database>() {
+    let f: Fixture<D> = Fixture::new("crash_effects").await;
+    let txn = f.db.begin().await.expect("begin");
+    let ids = child::EffectJob::enqueue_many_in(
+        &txn,
+        (0..40).map(|i| child::CrashArgs {
+            ms: 300 + (i % 5) * 100,
+            snooze_forever: false,
+        }),
+    )
+    .await
+    .expect("enqueue");
+    txn.commit().await.expect("commit");
+    let settings = Settings {
+        concurrency: 4,
+        lease: Duration::from_secs(1),
+        grace: Duration::from_secs(5),
+    };
+    let in_the_middle = |pid: i64, done: usize| {
+        let f = &f;
+        async move {
+            let runs = f.runs().await;
+            let mine = runs.iter().filter(|r| r.pid == pid);
+            let running = mine.clone().filter(|r| r.finished_us.is_none()).count();
+            running >= 3 && mine.filter(|r| r.finished_us.is_some()).count() >= done
+        }
+    };
+
+    let killed = Worker::spawn(&f.url, "effects", &settings);
+    let pid = i64::from(killed.pid);
+    f.wait(
+        "the first worker is mid-job",
+        Duration::from_secs(30),
+        &[&killed],
+        || in_the_middle(pid, 2),
+    )
+    .await;
+    let kills = vec![(killed.pid, killed.kill())];
+
+    let stopped = Worker::spawn(&f.url, "effects", &settings);
+    let pid = i64::from(stopped.pid);
+    f.wait(
+        "the second worker is mid-job",
+        Duration::from_secs(30),
+        &[&stopped],
+        || in_the_middle(pid, 1),
+    )
+    .await;
+    stopped.signal("STOP");
+    // Past its lease: a third worker rescues its jobs (and the killed one's) and runs them.
+    let last = Worker::spawn(&f.url, "effects", &settings);
+    tokio::time::sleep(settings.lease * 3).await;
+    stopped.signal("CONT");
+    let fenced = "SELECT count(*) FROM crash_fenced";
+    f.wait(
+        "the resumed worker's completions are refused",
+        Duration::from_secs(30),
+        &[&stopped, &last],
+        || async { f.scalar(fenced).await >= 1 },
+    )
+    .await;
+    stopped.terminate();
+    let status = stopped.exit(Duration::from_secs(15)).await;
+    assert!(status.success(), "the resumed worker exited with {status}");
+    let completed = "SELECT count(*) FROM tranq_jobs WHERE state = 'completed'";
+    f.wait(
+        "every job completed",
+        Duration::from_secs(90),
+        &[&last],
+        || async { f.scalar(completed).await == ids.len() as i64 },
+    )
+    .await;
+    last.terminate();
+    let status = last.exit(Duration::from_secs(15)).await;
+    assert!(status.success(), "the last worker exited with {status}");
+
+    // One effect per job: none lost to the kill, none doubled by the stale attempts.
+    assert_eq!(
+        f.scalar("SELECT count(*) FROM crash_effects").await,
+        ids.len() as i64
+    );
+    assert_eq!(
+        f.scalar("SELECT count(DISTINCT job_id) FROM crash_effects")
+            .await,
+        ids.len() as i64
+    );
+    // Each effect is the one of the attempt that completed the job (its token).
+    let stale = "SELECT count(*) FROM crash_effects e JOIN tranq_jobs j ON j.id = e.job_id \
+                 WHERE e.token <> j.lease_token";
+    assert_eq!(
+        f.scalar(stale).await,
+        0,
+        "an effect of a stale attempt committed"
+    );
+    let runs = f.runs().await;
+    let check = runs::check(&runs, &kills, &[], &ids);
+    assert_eq!(check.ghost_runs, 0);
+    eprintln!(
+        "complete_in: {} jobs, {} effects, {} completions refused after SIGSTOP, {} runs killed",
+        ids.len(),
+        f.scalar("SELECT count(*) FROM crash_effects").await,
+        f.scalar(fenced).await,
+        check.killed_mid_job
     );
     f.cleanup().await;
 }

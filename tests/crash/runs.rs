@@ -35,13 +35,29 @@ pub struct Run {
 }
 
 pub async fn create_table(db: &DatabaseConnection) {
-    db.execute_unprepared(
+    for sql in [
         "CREATE TABLE crash_runs (job_id BIGINT NOT NULL, token BIGINT NOT NULL, \
          attempt BIGINT NOT NULL, pid BIGINT NOT NULL, started_us BIGINT NOT NULL, \
          finished_us BIGINT NULL)",
-    )
-    .await
-    .expect("create crash_runs");
+        // The effects of `effect_job`, and the completions `ctx.complete_in` refused.
+        "CREATE TABLE crash_effects (job_id BIGINT NOT NULL, token BIGINT NOT NULL, \
+         pid BIGINT NOT NULL)",
+        "CREATE TABLE crash_fenced (job_id BIGINT NOT NULL, token BIGINT NOT NULL, \
+         pid BIGINT NOT NULL)",
+    ] {
+        db.execute_unprepared(sql).await.expect(sql);
+    }
+}
+
+/// Notes that `ctx.complete_in` refused the completion of the attempt `ctx` is for.
+pub async fn record_fenced(db: &DatabaseConnection, ctx: &TaskContext) {
+    let sql = format!(
+        "INSERT INTO crash_fenced (job_id, token, pid) VALUES ({}, {}, {})",
+        ctx.job_id().0,
+        ctx.lease_token(),
+        std::process::id()
+    );
+    write(db, &sql).await;
 }
 
 /// Runs a write until it is stored: the database may be restarting.

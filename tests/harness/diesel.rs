@@ -21,6 +21,7 @@ use tranq::internal::NewJob;
 use tranq::internal::diesel::{TranqConnection, insert_jobs};
 
 use crate::conformance::databases::Database;
+use crate::conformance::harness::{Effects, effect_sql};
 use crate::conformance::tasks::{Note, key};
 use crate::conformance::{End, Enqueued, Harness, OpenTx};
 use adapter::{DieselApi, counter};
@@ -39,18 +40,32 @@ pub trait DieselDatabase: Database {
     fn pool() -> Builder<ConnectionManager<Self::Conn>> {
         Pool::builder().max_size(8)
     }
+
+    /// `ctx.complete_in(conn)`, on this database's concrete connection type.
+    fn complete_in(
+        ctx: &tranq::TaskContext,
+        conn: &mut PooledConnection<ConnectionManager<Self::Conn>>,
+    ) -> QueryResult<()>;
 }
 
 #[cfg(feature = "postgres")]
 impl DieselDatabase for crate::conformance::databases::Postgres {
     type Conn = PgConnection;
     const PAIR: &'static str = "diesel/postgres";
+
+    fn complete_in(ctx: &tranq::TaskContext, conn: &mut Conn<Self>) -> QueryResult<()> {
+        ctx.complete_in(conn)
+    }
 }
 
 #[cfg(feature = "mysql")]
 impl DieselDatabase for crate::conformance::databases::MySql {
     type Conn = MysqlConnection;
     const PAIR: &'static str = "diesel/mysql";
+
+    fn complete_in(ctx: &tranq::TaskContext, conn: &mut Conn<Self>) -> QueryResult<()> {
+        ctx.complete_in(conn)
+    }
 
     /// The insert and the `LAST_INSERT_ID()` read, and for a batch the lock-mode read first
     /// (under `innodb_autoinc_lock_mode` 0 or 1, MariaDB's default and this server's).
@@ -83,6 +98,10 @@ impl diesel::r2d2::CustomizeConnection<MysqlConnection, diesel::r2d2::Error> for
 impl DieselDatabase for crate::conformance::databases::Sqlite {
     type Conn = SqliteConnection;
     const PAIR: &'static str = "diesel/sqlite";
+
+    fn complete_in(ctx: &tranq::TaskContext, conn: &mut Conn<Self>) -> QueryResult<()> {
+        ctx.complete_in(conn)
+    }
 
     /// SQLite lets one writer in at a time: the others wait for it.
     fn pool() -> Builder<ConnectionManager<SqliteConnection>> {
@@ -253,6 +272,21 @@ where
             })
         }));
         Ok((outcomes, end))
+    }
+
+    fn effects(&self) -> Effects {
+        let pool = self.pool.clone();
+        Effects(Arc::new(move |ctx| {
+            let pool = pool.clone();
+            Box::pin(blocking(move || {
+                let mut conn = pool.get().map_err(tranq::Error::database)?;
+                conn.transaction(|conn| {
+                    conn.batch_execute(&effect_sql(&ctx))?;
+                    D::complete_in(&ctx, conn)
+                })
+                .map_err(tranq_error)
+            }))
+        }))
     }
 
     async fn execute(&self, sql: &str) {

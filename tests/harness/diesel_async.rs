@@ -25,6 +25,7 @@ use tranq::internal::NewJob;
 use tranq::internal::diesel_async::insert_jobs;
 
 use crate::conformance::databases::Database;
+use crate::conformance::harness::{Effects, effect_sql};
 use crate::conformance::tasks::{Note, key};
 use crate::conformance::{End, Enqueued, Harness, OpenTx};
 use adapter::{DieselApi, counter};
@@ -42,18 +43,38 @@ pub trait DieselAsyncDatabase: Database {
     {
         bb8::Pool::builder().max_size(8)
     }
+
+    /// `ctx.complete_in(conn)`, on this database's concrete connection type.
+    fn complete_in<'c>(
+        ctx: &tranq::TaskContext,
+        conn: &'c mut Self::Conn,
+    ) -> BoxFuture<'c, QueryResult<()>>;
 }
 
 #[cfg(feature = "postgres")]
 impl DieselAsyncDatabase for crate::conformance::databases::Postgres {
     type Conn = diesel_async::AsyncPgConnection;
     const PAIR: &'static str = "diesel-async/postgres";
+
+    fn complete_in<'c>(
+        ctx: &tranq::TaskContext,
+        conn: &'c mut Self::Conn,
+    ) -> BoxFuture<'c, QueryResult<()>> {
+        ctx.complete_in(conn)
+    }
 }
 
 #[cfg(feature = "mysql")]
 impl DieselAsyncDatabase for crate::conformance::databases::MySql {
     type Conn = diesel_async::AsyncMysqlConnection;
     const PAIR: &'static str = "diesel-async/mysql";
+
+    fn complete_in<'c>(
+        ctx: &tranq::TaskContext,
+        conn: &'c mut Self::Conn,
+    ) -> BoxFuture<'c, QueryResult<()>> {
+        ctx.complete_in(conn)
+    }
 }
 
 #[cfg(feature = "sqlite")]
@@ -64,6 +85,13 @@ pub type SqliteConn =
 impl DieselAsyncDatabase for crate::conformance::databases::Sqlite {
     type Conn = SqliteConn;
     const PAIR: &'static str = "diesel-async/sqlite";
+
+    fn complete_in<'c>(
+        ctx: &tranq::TaskContext,
+        conn: &'c mut Self::Conn,
+    ) -> BoxFuture<'c, QueryResult<()>> {
+        ctx.complete_in(conn)
+    }
 
     /// SQLite lets one writer in at a time: the others wait for it.
     fn pool() -> bb8::Builder<Manager<SqliteConn>> {
@@ -225,6 +253,23 @@ where
             })
         }));
         Ok((outcomes, end))
+    }
+
+    fn effects(&self) -> Effects {
+        let pool = self.pool.clone();
+        Effects(Arc::new(move |ctx| {
+            let pool = pool.clone();
+            Box::pin(async move {
+                let mut conn = pool.get_owned().await.map_err(tranq::Error::database)?;
+                (*conn)
+                    .transaction::<_, diesel::result::Error, _>(async |conn| {
+                        conn.batch_execute(&effect_sql(&ctx)).await?;
+                        D::complete_in(&ctx, conn).await
+                    })
+                    .await
+                    .map_err(tranq_error)
+            })
+        }))
     }
 
     async fn execute(&self, sql: &str) {

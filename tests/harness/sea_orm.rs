@@ -14,6 +14,7 @@ use tranq::internal::sea_orm::insert_jobs;
 use tranq::sea_orm::Store;
 
 use crate::conformance::databases::Database;
+use crate::conformance::harness::{Effects, effect_sql};
 use crate::conformance::{End, Enqueued, Harness, OpenTx};
 
 pub struct SeaOrmHarness<D> {
@@ -126,6 +127,24 @@ impl<D: Database> Harness for SeaOrmHarness<D> {
             })
         }));
         Ok((outcomes, end))
+    }
+
+    fn effects(&self) -> Effects {
+        let db = self.db.clone();
+        Effects(Arc::new(move |ctx| {
+            let db = db.clone();
+            Box::pin(async move {
+                let txn = db.begin().await?;
+                txn.execute_unprepared(&effect_sql(&ctx)).await?;
+                match ctx.complete_in(&txn).await {
+                    Ok(()) => Ok(txn.commit().await?),
+                    Err(e) => {
+                        txn.rollback().await?;
+                        Err(e)
+                    }
+                }
+            })
+        }))
     }
 
     async fn execute(&self, sql: &str) {

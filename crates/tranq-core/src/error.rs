@@ -81,6 +81,17 @@ pub enum Error {
         /// The task of the job refused.
         task: &'static str,
     },
+    /// `ctx.complete_in(conn)` found the job no longer held by this attempt: its lease expired
+    /// and the job was taken back (another worker may be running it), or it was already
+    /// finished. Roll the transaction back: its writes must not commit without the completion.
+    #[error(
+        "job {id} was not completed: this attempt no longer holds it (its lease expired and the job was taken back, or it is already finished); roll back the transaction"
+    )]
+    #[non_exhaustive]
+    LeaseLost {
+        /// The job's id.
+        id: i64,
+    },
     /// A job's unique key cannot be stored.
     #[error("the unique key of a job of task `{task}` is refused: {reason}")]
     #[non_exhaustive]

@@ -3,6 +3,7 @@
 //!
 //! This crate is semver exempt: depend on `tranq` (or pin `=x.y.z`).
 
+mod complete_in;
 mod delay;
 mod dialect;
 mod error;
@@ -22,6 +23,7 @@ mod task_error;
 mod unique;
 mod worker;
 
+pub use complete_in::{complete_in_query, completed_or_lost};
 pub use delay::MAX_DELAY;
 pub use dialect::{ColumnType, Dialect, Query, Row, RowShape, Value};
 pub use error::{Error, Result, redact_url};

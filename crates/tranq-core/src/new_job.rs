@@ -389,6 +389,12 @@ pub trait Executor<Via>: Sized {
         jobs: Result<Vec<NewJob>>,
         finish: fn(Vec<Enqueued>) -> Result<R>,
     ) -> Self::Output<R>;
+
+    /// Runs [`complete_in_query`](crate::complete_in_query) for `lease` on this connection,
+    /// then [`completed_or_lost`](crate::completed_or_lost): what
+    /// [`TaskContext::complete_in`](crate::TaskContext::complete_in) does.
+    #[doc(hidden)]
+    fn complete(self, lease: crate::job::Lease) -> Self::Output<()>;
 }
 
 /// Enqueue methods on every task: `MyTask::enqueue_in(&txn, args)`.

@@ -37,6 +37,21 @@ use std::sync::Arc;
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct State<T>(pub T);
 
+/// `state.method()` reaches the value, as with axum's `State`.
+impl<T> std::ops::Deref for State<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T> std::ops::DerefMut for State<T> {
+    fn deref_mut(&mut self) -> &mut T {
+        &mut self.0
+    }
+}
+
 /// What the third parameter of a `#[task]` fn can be: [`State<T>`], under any name it was
 /// imported as. What `#[task]` expands to; not for users to implement.
 #[doc(hidden)]

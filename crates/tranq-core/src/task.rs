@@ -1,12 +1,15 @@
 //! What a task is: the [`Task`] trait the `#[task]` macro implements, its options and context.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use futures::future::BoxFuture;
 use serde::{Serialize, de::DeserializeOwned};
 use tokio_util::sync::CancellationToken;
 
-use crate::job::JobId;
+use crate::job::{JobId, Lease};
+use crate::new_job::Executor;
 use crate::task_error::TaskError;
 
 /// What a task run produced: the JSON of its return value (`None` for `()`), or why it failed.
@@ -136,6 +139,9 @@ pub struct TaskContext {
     pub(crate) called_off: CancellationToken,
     /// The worker's shared state, one value per type.
     pub(crate) states: crate::state::States,
+    /// Set by [`complete_in`](Self::complete_in): the worker then leaves the completion to the
+    /// handler's transaction.
+    pub(crate) completed_in_txn: Arc<AtomicBool>,
 }
 
 impl TaskContext {
@@ -156,7 +162,17 @@ impl TaskContext {
             shutdown: CancellationToken::new(),
             called_off: CancellationToken::new(),
             states: crate::state::States::default(),
+            completed_in_txn: Arc::default(),
         }
+    }
+
+    /// The same context for the attempt of job `id` holding lease `token`, for tests that run a
+    /// handler by hand against a job they claimed. Not public API.
+    #[doc(hidden)]
+    pub fn with_lease(mut self, id: JobId, token: i64) -> Self {
+        self.id = id;
+        self.lease_token = token;
+        self
     }
 
     /// This context with `state` as the worker's state of its type, for unit tests of tasks that
@@ -215,8 +231,9 @@ impl TaskContext {
         self.shutdown.cancelled().await
     }
     /// True once this attempt has been called off: its lease was lost (the worker could not
-    /// renew it in time, and the job may already be running again elsewhere). Its outcome will
-    /// not be stored; stop side effects and return.
+    /// renew it in time, and the job may already be running again elsewhere; its outcome will
+    /// not be stored), or the job was asked to cancel (`store.cancel(id)`: a failure now ends the
+    /// job cancelled). Stop side effects and return.
     pub fn is_cancelled(&self) -> bool {
         self.called_off.is_cancelled()
     }
@@ -238,5 +255,30 @@ impl TaskContext {
     /// ```
     pub async fn cancelled(&self) {
         self.called_off.cancelled().await
+    }
+
+    /// Completes this job inside `conn`'s transaction, so that the completion commits with the
+    /// handler's own writes or not at all: for database effects that must happen exactly once.
+    /// `conn` is what [`Executor`] takes, as for `enqueue_in`: `&txn` on SeaORM, the `conn` of
+    /// `conn.transaction(|conn| ...)` on Diesel and diesel-async (pass `&mut *conn` to use it
+    /// again).
+    ///
+    /// Fenced by the attempt's lease token: when this attempt no longer holds the job (its lease
+    /// expired and the job was taken back, perhaps run by another worker), it fails with
+    /// [`Error::LeaseLost`](crate::Error::LeaseLost) and writes nothing; the transaction must
+    /// then roll back. Call it last, just before the commit: from then on the job's row is
+    /// locked until the transaction ends. Once it is called, the worker does not complete the
+    /// job itself (the value the handler returns is not stored); if the transaction rolls back
+    /// and the handler still returns `Ok`, the job stays running until its lease expires, and
+    /// is then retried.
+    pub fn complete_in<C, Via>(&self, conn: C) -> C::Output<()>
+    where
+        C: Executor<Via>,
+    {
+        self.completed_in_txn.store(true, Ordering::SeqCst);
+        conn.complete(Lease {
+            id: self.id,
+            token: self.lease_token,
+        })
     }
 }

@@ -3,7 +3,9 @@
 use bb8::PooledConnection;
 use diesel::QueryResult;
 use futures::future::BoxFuture;
-use tranq_core::{Enqueued, Executor, InsertPlan, NewJob, Result};
+use tranq_core::{
+    Enqueued, Executor, InsertPlan, Lease, NewJob, Result, complete_in_query, completed_or_lost,
+};
 use tranq_diesel::shared::{enqueue_failed, into_diesel};
 
 use crate::{DieselAsync, TranqAsyncConnection};
@@ -26,6 +28,18 @@ pub fn insert_jobs<C: TranqAsyncConnection, R: Send + 'static>(
     })
 }
 
+/// Completes the job of `lease` on `conn` (`ctx.complete_in`).
+fn complete_job<C: TranqAsyncConnection>(
+    conn: &mut C,
+    lease: Lease,
+) -> BoxFuture<'_, QueryResult<()>> {
+    Box::pin(async move {
+        let query = complete_in_query(C::DIALECT, lease).map_err(into_diesel)?;
+        let rows = conn.tranq_execute(&query).await.map_err(enqueue_failed)?;
+        completed_or_lost(rows, lease).map_err(into_diesel)
+    })
+}
+
 /// `Executor` for `&mut` each connection type tranq speaks through this adapter, and a pooled one.
 macro_rules! executor {
     ($($(#[$cfg:meta])* [$($generics:tt)*] $conn:ty $(, where [$($bound:tt)+])?;)*) => {$(
@@ -39,6 +53,10 @@ macro_rules! executor {
                 finish: fn(Vec<Enqueued>) -> Result<R>,
             ) -> Self::Output<R> {
                 insert_jobs(self, jobs, finish)
+            }
+
+            fn complete(self, lease: Lease) -> Self::Output<()> {
+                complete_job(self, lease)
             }
         }
     )*};

@@ -6,8 +6,8 @@
 use diesel::QueryResult;
 use diesel::r2d2::{ManageConnection, PooledConnection};
 use tranq_core::{
-    Enqueued, Executor, InsertAnswer, InsertIds, InsertPlan, InsertStep, LastIdInsert, NewJob,
-    Result,
+    Enqueued, Executor, InsertAnswer, InsertIds, InsertPlan, InsertStep, LastIdInsert, Lease,
+    NewJob, Result, complete_in_query, completed_or_lost,
 };
 
 use crate::shared::{enqueue_failed, into_diesel};
@@ -39,6 +39,13 @@ pub fn insert_jobs<C: TranqConnection, R>(
     finish(outcomes).map_err(into_diesel)
 }
 
+/// Completes the job of `lease` on `conn` (`ctx.complete_in`).
+fn complete_job<C: TranqConnection>(conn: &mut C, lease: Lease) -> QueryResult<()> {
+    let query = complete_in_query(C::DIALECT, lease).map_err(into_diesel)?;
+    let rows = conn.tranq_execute(&query).map_err(enqueue_failed)?;
+    completed_or_lost(rows, lease).map_err(into_diesel)
+}
+
 /// `Executor` for `&mut` each connection type tranq speaks through this adapter, and a pooled one.
 macro_rules! executor {
     ($($(#[$cfg:meta])* [$($generics:tt)*] $conn:ty $(, where [$($bound:tt)+])?;)*) => {$(
@@ -52,6 +59,10 @@ macro_rules! executor {
                 finish: fn(Vec<Enqueued>) -> Result<R>,
             ) -> Self::Output<R> {
                 insert_jobs(self, jobs, finish)
+            }
+
+            fn complete(self, lease: Lease) -> Self::Output<()> {
+                complete_job(self, lease)
             }
         }
     )*};

@@ -2,7 +2,9 @@
 
 use futures::future::BoxFuture;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction};
-use tranq_core::{Enqueued, Executor, InsertPlan, NewJob, Result};
+use tranq_core::{
+    Enqueued, Executor, InsertPlan, Lease, NewJob, Result, complete_in_query, completed_or_lost,
+};
 
 use crate::{SeaOrm, exec};
 
@@ -19,6 +21,12 @@ pub async fn insert_jobs<C: ConnectionTrait, R>(
     finish(plan.read(exec::fetch(conn, &plan.query()?).await?)?)
 }
 
+/// Completes the job of `lease` on `conn` (`ctx.complete_in`).
+async fn complete_job<C: ConnectionTrait>(conn: &C, lease: Lease) -> Result<()> {
+    let query = complete_in_query(exec::dialect(conn.get_database_backend())?, lease)?;
+    completed_or_lost(exec::execute(conn, &query).await?, lease)
+}
+
 /// `Executor` for shared references to SeaORM connection types.
 macro_rules! executor {
     ($($conn:ty),* $(,)?) => {$(
@@ -31,6 +39,10 @@ macro_rules! executor {
                 finish: fn(Vec<Enqueued>) -> Result<R>,
             ) -> Self::Output<R> {
                 Box::pin(insert_jobs(self, jobs, finish))
+            }
+
+            fn complete(self, lease: Lease) -> Self::Output<()> {
+                Box::pin(complete_job(self, lease))
             }
         }
     )*};

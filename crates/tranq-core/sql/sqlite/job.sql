@@ -208,6 +208,14 @@ UPDATE tranq_jobs
 SET state = 'discarded', finished_at = CAST(unixepoch('subsec') * 1000000 AS INTEGER)
 WHERE id = $1 AND state IN ('available', 'retryable')
 
+-- name: job_complete_in_txn
+-- $1 id, $2 lease token: `ctx.complete_in(conn)`, inside the handler's own transaction. Only
+-- the attempt holding the current token may complete; no row changed means its lease was lost.
+UPDATE tranq_jobs
+SET state = 'completed', finished_at = CAST(unixepoch('subsec') * 1000000 AS INTEGER),
+    lease_owner = NULL, lease_expires_at = NULL
+WHERE id = $1 AND lease_token = $2 AND state = 'running'
+
 -- name: job_cancel_running
 -- Asks the worker running job $1 to stop: its next heartbeat calls the attempt off, and the job
 -- ends cancelled rather than retried.

@@ -23,6 +23,7 @@ pub(crate) const QUERY_NAMES: &[&str] = &[
     "job_insert_unique",
     "job_claim",
     "job_complete_many",
+    "job_complete_in_txn",
     "job_complete_delete_many",
     "job_fail",
     "job_release_many",

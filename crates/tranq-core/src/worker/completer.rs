@@ -51,6 +51,8 @@ pub(crate) enum Report {
         lease: Lease,
         stored: Option<oneshot::Sender<()>>,
     },
+    /// Nothing to store: the handler's own transaction completed the job (`ctx.complete_in`).
+    StoredByTask,
 }
 
 /// What is stored instead when the database refuses an attempt's outcome for good: the attempt
@@ -155,6 +157,7 @@ impl Batch {
                 self.started.push(lease);
                 self.waiting.extend(stored);
             }
+            Report::StoredByTask => {}
         }
     }
 

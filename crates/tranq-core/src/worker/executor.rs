@@ -138,7 +138,14 @@ async fn run(
 
 async fn run_one(shared: &Shared, job: &ClaimedJob, call_off: CallOff) -> Report {
     let started = Instant::now();
-    let outcome = execute(shared, job, call_off.token).await;
+    let completed_in_txn = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let outcome = execute(shared, job, call_off.token, completed_in_txn.clone()).await;
+    let outcome = match outcome {
+        Outcome::Completed(_) if completed_in_txn.load(Ordering::SeqCst) => {
+            Outcome::CompletedInTransaction
+        }
+        outcome => outcome,
+    };
     let outcome = if call_off.cancel_requested.load(Ordering::SeqCst) {
         outcome.cancelled_on_request()
     } else {
@@ -147,7 +154,12 @@ async fn run_one(shared: &Shared, job: &ClaimedJob, call_off: CallOff) -> Report
     decide(job, outcome, &shared.config.backoff, started.elapsed())
 }
 
-async fn execute(shared: &Shared, job: &ClaimedJob, called_off: CancellationToken) -> Outcome {
+async fn execute(
+    shared: &Shared,
+    job: &ClaimedJob,
+    called_off: CancellationToken,
+    completed_in_txn: Arc<std::sync::atomic::AtomicBool>,
+) -> Outcome {
     let Some(registration) = shared.registry.get(&job.task) else {
         return Outcome::UnknownTask;
     };
@@ -161,6 +173,7 @@ async fn execute(shared: &Shared, job: &ClaimedJob, called_off: CancellationToke
         shutdown: shared.shutdown.clone(),
         called_off,
         states: shared.states.clone(),
+        completed_in_txn,
     };
     let run = match registration.start(ctx, &job.args) {
         Ok(run) => run,

@@ -12,6 +12,8 @@ use crate::task_error::{TaskError, TaskErrorKind};
 #[derive(Debug)]
 pub(crate) enum Outcome {
     Completed(Option<serde_json::Value>),
+    /// Returned `Ok` after `ctx.complete_in(conn)`: the handler's transaction completed the job.
+    CompletedInTransaction,
     Failed(TaskError),
     Panicked(String),
     TimedOut(Duration),
@@ -78,6 +80,13 @@ pub(crate) fn decide(
         fail(failed_state, failed_delay, error)
     };
     match outcome {
+        Outcome::CompletedInTransaction => {
+            tracing::info!(
+                took_ms = log_fields::ms(took),
+                "tranq: job completed in its own transaction"
+            );
+            Report::StoredByTask
+        }
         Outcome::Completed(result) => {
             tracing::info!(took_ms = log_fields::ms(took), "tranq: job completed");
             let (result, result_bytes) = match result.map(storable::result) {
