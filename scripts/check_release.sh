@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-log() { printf 'release: %s\n' "$*" >&2; }
+log() { printf 'release: %s (%ss)\n' "$*" "$SECONDS" >&2; }
 
 log "docs (broken intra-doc links fail)"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --all-features --no-deps --quiet

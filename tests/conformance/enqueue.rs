@@ -244,3 +244,17 @@ pub async fn bad_enqueue_input_is_a_typed_error_and_writes_nothing<H: Harness>()
     assert_eq!(h.job(id).await.args["key"], "a\\u0000b");
     h.cleanup().await;
 }
+
+pub async fn arguments_that_serialize_to_null_are_stored_and_run<H: Harness>() {
+    let h: H = setup("null_args").await;
+    let job = job::<crate::conformance::tasks::WithoutArgs, H>()
+        .build(&())
+        .unwrap();
+    let id = h.commit(vec![job]).await[0];
+    assert_eq!(h.job(id).await.args, serde_json::Value::Null);
+    let w = start(worker(&h, 1));
+    let done = h.wait_state(id, JobState::Completed).await;
+    w.stop().await.unwrap();
+    assert_eq!(done.attempt, 1);
+    h.cleanup().await;
+}

@@ -22,6 +22,7 @@ pub mod failures;
 pub mod harness;
 pub mod maintenance;
 pub mod migrate;
+pub mod periodic;
 pub mod probe;
 pub mod running;
 pub mod shutdown;
@@ -43,6 +44,7 @@ macro_rules! suite {
             enqueue::enqueue_adds_exactly_the_stated_statements_to_the_transaction,
             enqueue::concurrent_enqueues_each_get_the_ids_of_their_own_rows,
             enqueue::options_are_stored_on_the_row,
+            enqueue::arguments_that_serialize_to_null_are_stored_and_run,
             enqueue::bad_enqueue_input_is_a_typed_error_and_writes_nothing,
             failures::failed_attempts_are_retried_until_success,
             failures::exhausted_attempts_discard_the_job_with_every_error,
@@ -83,6 +85,7 @@ macro_rules! suite {
             correctness::a_claim_lost_in_a_database_crash_does_not_reuse_its_token,
             correctness::batch_writes_in_opposite_orders_do_not_deadlock,
             claim_locks::a_claim_locks_only_the_jobs_it_takes,
+            periodic::a_periodic_job_is_enqueued_once_per_tick_at_the_ticks_time,
             complete_in::a_job_completed_in_its_handlers_transaction_commits_with_its_writes_or_not_at_all,
             unique::concurrent_batches_with_overlapping_keys_leave_one_live_job_per_key,
             unique::a_key_is_held_per_task_while_live_and_a_period_key_also_once_completed,

@@ -227,3 +227,10 @@ pub async fn writes_effect(
     (effects.0.0)(ctx).await?;
     Ok(())
 }
+
+/// Takes no arguments: they serialize to JSON `null`.
+#[tranq::task]
+pub async fn without_args(ctx: TaskContext, _args: ()) -> Result<(), TaskError> {
+    record("without_args", ctx.job_id(), ctx.attempt());
+    Ok(())
+}

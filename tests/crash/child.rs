@@ -23,6 +23,12 @@ const URL: &str = "TRANQ_CRASH_CHILD_URL";
 const CONCURRENCY: &str = "TRANQ_CRASH_CHILD_CONCURRENCY";
 const LEASE_MS: &str = "TRANQ_CRASH_CHILD_LEASE_MS";
 const GRACE_MS: &str = "TRANQ_CRASH_CHILD_GRACE_MS";
+/// With a period in ms: the child also schedules [`tick_job`] every that period, with the leader
+/// lease below.
+pub const PERIODIC_MS: &str = "TRANQ_CRASH_CHILD_PERIODIC_MS";
+/// The leader lease of a child that schedules periodic jobs, in ms.
+pub const LEADER_MS: &str = "TRANQ_CRASH_CHILD_LEADER_MS";
+
 /// A folder where each child also notes every start in a file of its own (`starts-<pid>.log`,
 /// read by [`runs::read_starts`]), optional.
 pub const STARTS_DIR: &str = "TRANQ_CRASH_CHILD_STARTS_DIR";
@@ -135,6 +141,12 @@ pub async fn effect_job(ctx: TaskContext, args: CrashArgs) -> Result<(), TaskErr
     Ok(())
 }
 
+/// The periodic job of the periodic crash test: does nothing (its row is the record).
+#[tranq::task(queue = "crash")]
+pub async fn tick_job(_ctx: TaskContext, _args: ()) -> Result<(), TaskError> {
+    Ok(())
+}
+
 /// `ms` of work that advances only while the process runs, like work on the CPU: in steps of
 /// 50 ms, so that a process stopped (SIGSTOP) in the middle has the rest still to do when it
 /// resumes, instead of finding its one timer long expired.
@@ -198,14 +210,26 @@ pub async fn run() {
     if let Some(dir) = std::env::var_os(STARTS_DIR) {
         open_starts(Path::new(&dir));
     }
-    tranq::Worker::builder(tranq::sea_orm::Store::new(db))
+    let env_ms = |name| {
+        std::env::var(name)
+            .ok()
+            .and_then(|v| v.parse::<u64>().ok())
+            .map(Duration::from_millis)
+    };
+    let mut builder = tranq::Worker::builder(tranq::sea_orm::Store::new(db))
         .worker_id(worker_id(std::process::id()))
         .queue("crash", settings.concurrency)
         .queue("crash_effects", settings.concurrency)
         .lease(settings.lease)
         .grace_period(settings.grace)
         .rescue_interval(RESCUE_INTERVAL)
-        .poll_interval(Duration::from_millis(100))
+        .poll_interval(Duration::from_millis(100));
+    if let (Some(period), Some(leader)) = (env_ms(PERIODIC_MS), env_ms(LEADER_MS)) {
+        builder = builder
+            .periodic(TickJob::every(period), ())
+            .leader_lease(leader);
+    }
+    builder
         .build()
         .expect("the worker builds")
         .run_until(async move {

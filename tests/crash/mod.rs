@@ -50,6 +50,11 @@ macro_rules! crash_tests {
         }
 
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn a_periodic_job_ticks_once_across_three_workers_and_a_killed_leader() {
+            $crate::crash::periodic_leader_killed::<$db>().await
+        }
+
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn complete_in_leaves_one_effect_per_job_under_sigkill_and_expired_leases() {
             $crate::crash::complete_in_effects::<$db>().await
         }
@@ -211,6 +216,11 @@ pub struct Worker {
 impl Worker {
     /// Starts this test binary as a worker process over `url`.
     pub fn spawn(url: &str, test: &str, settings: &Settings) -> Self {
+        Self::spawn_with(url, test, settings, &[])
+    }
+
+    /// [`spawn`](Self::spawn), with more environment for the child.
+    pub fn spawn_with(url: &str, test: &str, settings: &Settings, env: &[(&str, String)]) -> Self {
         let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/tranq-test/crash-logs");
         std::fs::create_dir_all(&dir).expect("log dir");
         let log = dir.join(format!("{test}-{}.log", now_us()));
@@ -229,6 +239,7 @@ impl Worker {
             .stdout(out)
             .stderr(err);
         settings.apply(url, &mut command);
+        command.envs(env.iter().map(|(k, v)| (*k, v.as_str())));
         let child = command.spawn().expect("spawn a worker process");
         let pid = child.id();
         Worker { child, log, pid }
@@ -655,6 +666,111 @@ pub async fn complete_in_effects<D: Database>() {
         f.scalar("SELECT count(*) FROM crash_effects").await,
         f.scalar(fenced).await,
         check.killed_mid_job
+    );
+    f.cleanup().await;
+}
+
+/// Three worker processes schedule the same job every second; the leader is SIGKILLed after
+/// 8 s, and another takes over once its lease expires. Over 20 s: one job per tick, at the
+/// tick's time; the only ticks without a job are the ones of the takeover.
+pub async fn periodic_leader_killed<D: Database>() {
+    let f: Fixture<D> = Fixture::new("crash_periodic").await;
+    let settings = Settings {
+        concurrency: 2,
+        lease: Duration::from_secs(5),
+        grace: Duration::from_secs(5),
+    };
+    let leader_lease = Duration::from_secs(2);
+    let env = [
+        (child::PERIODIC_MS, "1000".to_owned()),
+        (child::LEADER_MS, leader_lease.as_millis().to_string()),
+    ];
+    let started = Instant::now();
+    let mut workers: Vec<Worker> = (0..3)
+        .map(|_| Worker::spawn_with(&f.url, "periodic", &settings, &env))
+        .collect();
+    tokio::time::sleep(Duration::from_secs(8)).await;
+    let backend = f.db.get_database_backend();
+    let leader: String =
+        f.db.query_one_raw(Statement::from_string(
+            backend,
+            "SELECT leader_id FROM tranq_leader",
+        ))
+        .await
+        .expect("read the leader")
+        .expect("a leader")
+        .try_get_by_index(0)
+        .expect("leader_id");
+    let at = workers
+        .iter()
+        .position(|w| child::worker_id(w.pid) == leader)
+        .unwrap_or_else(|| panic!("the leader {leader} is none of the three workers"));
+    let killed_at = workers.remove(at).kill();
+    tokio::time::sleep(Duration::from_secs(20).saturating_sub(started.elapsed())).await;
+    for w in &workers {
+        w.terminate();
+    }
+    for w in workers {
+        let status = w.exit(Duration::from_secs(15)).await;
+        assert!(status.success(), "a worker exited with {status}");
+    }
+
+    let jobs = f
+        .store
+        .jobs(&tranq::JobFilter::new().task("tick_job").limit(1000))
+        .await
+        .expect("list the ticks");
+    let mut ticks: Vec<i64> = jobs.iter().map(|j| j.run_at_us).collect();
+    ticks.sort_unstable();
+    let distinct = {
+        let mut d = ticks.clone();
+        d.dedup();
+        d.len()
+    };
+    assert_eq!(
+        distinct,
+        ticks.len(),
+        "a tick was enqueued twice: {ticks:?}"
+    );
+    for t in &ticks {
+        assert!(
+            (t + 2) % 1_000_000 <= 4,
+            "tick {t} is not on a whole second"
+        );
+    }
+    // Consecutive seconds, but for one gap after the kill: at most the leader lease and a
+    // check or two.
+    let mut gaps = Vec::new();
+    for pair in ticks.windows(2) {
+        let seconds = (pair[1] - pair[0] + 500_000) / 1_000_000;
+        if seconds > 1 {
+            gaps.push((pair[0], seconds - 1));
+        }
+    }
+    let missed: i64 = gaps.iter().map(|g| g.1).sum();
+    let bound = leader_lease.as_secs() as i64 + 2;
+    assert!(
+        gaps.len() <= 1,
+        "ticks missed more than once: {gaps:?} in {ticks:?}"
+    );
+    if let Some(&(before, missed)) = gaps.first() {
+        assert!(
+            missed <= bound,
+            "{missed} ticks missed after the kill, more than {bound}"
+        );
+        assert!(
+            (before - killed_at).abs() < 3_000_000,
+            "ticks were missed at {before}, not around the kill at {killed_at}"
+        );
+    }
+    assert!(
+        ticks.len() >= 12,
+        "only {} ticks in 20 s: {ticks:?}",
+        ticks.len()
+    );
+    eprintln!(
+        "PERIODIC workers=3 seconds=20 ticks={} duplicates=0 missed_at_takeover={missed}",
+        ticks.len()
     );
     f.cleanup().await;
 }

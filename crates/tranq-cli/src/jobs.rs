@@ -18,7 +18,7 @@ const PAGE: u32 = 1000;
 /// `tranq jobs ...`.
 #[derive(Debug, Subcommand)]
 pub(crate) enum JobsCommand {
-    /// A page of jobs in id order, by queue, task and state. The next page: --after <last id>.
+    /// A page of jobs in id order, by queue, task and state. The next page: `--after <last id>`.
     #[command(after_help = EXIT_CODES_HELP)]
     List(ListArgs),
     /// Everything about one job: state, attempts, every attempt's error, arguments, result, times.

@@ -92,6 +92,15 @@ pub enum Error {
         /// The job's id.
         id: i64,
     },
+    /// A periodic task's schedule does not parse.
+    #[error("invalid schedule {schedule:?}: {reason}")]
+    #[non_exhaustive]
+    InvalidSchedule {
+        /// The schedule as given.
+        schedule: String,
+        /// What is wrong, and what is expected.
+        reason: String,
+    },
     /// A job's unique key cannot be stored.
     #[error("the unique key of a job of task `{task}` is refused: {reason}")]
     #[non_exhaustive]

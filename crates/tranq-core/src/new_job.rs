@@ -44,6 +44,25 @@ impl NewJob {
     pub fn unique_key(&self) -> Option<&str> {
         self.unique_key.as_deref()
     }
+
+    /// The arguments, as JSON text.
+    pub(crate) fn args_json(&self) -> &str {
+        self.args.get()
+    }
+
+    /// This job as the tick at `at` of a periodic task: runnable then, holding `key` in every
+    /// state.
+    pub(crate) fn for_tick(mut self, at: SystemTime, key: String) -> NewJob {
+        self.run_at_us = Some(
+            at.duration_since(UNIX_EPOCH)
+                .ok()
+                .and_then(|d| i64::try_from(d.as_micros()).ok())
+                .unwrap_or(0),
+        );
+        self.unique_key = Some(key);
+        self.unique_states = Some(crate::unique::EVERY_STATE);
+        self
+    }
 }
 
 #[cfg(test)]
@@ -421,6 +440,17 @@ pub trait Enqueue: Task + Sized {
     /// `.enqueue_in(conn, args)`.
     fn builder() -> JobBuilder<Self> {
         JobBuilder::new()
+    }
+
+    /// This task every `period`, for [`WorkerBuilder::periodic`](crate::WorkerBuilder::periodic).
+    fn every(period: std::time::Duration) -> crate::Periodic<Self> {
+        crate::Periodic::new(crate::Schedule::every(period))
+    }
+
+    /// This task on a cron schedule in UTC (seconds first: `"0 */5 * * * *"`), for
+    /// [`WorkerBuilder::periodic`](crate::WorkerBuilder::periodic).
+    fn cron(expr: &str) -> Result<crate::Periodic<Self>> {
+        crate::Schedule::cron(expr).map(crate::Periodic::new)
     }
 
     /// Inserts one job with the task's defaults on `conn`; returns its id.

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use futures::future::BoxFuture;
 
 use crate::error::{Error, Result};
+use crate::periodic::PeriodicJob;
 use crate::state::StateType;
 use crate::task::{Task, TaskContext, TaskOptions, TaskResult};
 
@@ -18,6 +19,8 @@ pub struct Registration {
     defined_at: (&'static str, u32),
     run: Runner,
     state: Option<StateType>,
+    /// The job `#[task(cron = "...")]` declares, if any.
+    periodic: fn() -> Option<Result<PeriodicJob>>,
 }
 
 inventory::collect!(Registration);
@@ -31,6 +34,7 @@ impl Registration {
             defined_at: (file, line),
             run: run_erased::<T>,
             state: T::STATE,
+            periodic: crate::periodic::declared::<T>,
         }
     }
     /// The shared state the task takes, if any.
@@ -105,6 +109,13 @@ impl Registry {
     /// The task called `name`.
     pub fn get(&self, name: &str) -> Option<&'static Registration> {
         self.tasks.get(name).copied()
+    }
+
+    /// The periodic jobs the tasks declare (`#[task(cron = "...")]`), by task name.
+    pub(crate) fn periodic_jobs(&self) -> Result<Vec<PeriodicJob>> {
+        let mut tasks: Vec<&&Registration> = self.tasks.values().collect();
+        tasks.sort_unstable_by_key(|r| r.name);
+        tasks.into_iter().filter_map(|r| (r.periodic)()).collect()
     }
 
     /// All task names, sorted.

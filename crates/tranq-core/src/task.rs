@@ -45,6 +45,16 @@ pub trait Task: Send + Sync + 'static {
     /// worker is built only when it has one (see [`WorkerBuilder::state`](crate::WorkerBuilder::state)).
     const STATE: Option<crate::StateType> = None;
 
+    /// The cron schedule and time zone of `#[task(cron = "...", timezone = "...")]`: the leader
+    /// enqueues the task with [`cron_args`](Self::cron_args) at each tick. None by default.
+    const CRON: Option<(&'static str, &'static str)> = None;
+
+    /// The arguments of the jobs [`CRON`](Self::CRON) enqueues (`Default::default()` under
+    /// `#[task(cron)]`). None by default.
+    fn cron_args() -> Option<Self::Args> {
+        None
+    }
+
     /// The unique key of a job with these arguments, if the task declares one
     /// (`#[task(unique = [field, ...])]`; see
     /// [`JobBuilder::unique_key`](crate::JobBuilder::unique_key)). None by default.

@@ -14,6 +14,9 @@ const COMPLETED: u8 = 8;
 /// The live states: available (scheduled ones included), running, retryable.
 pub(crate) const LIVE: u8 = AVAILABLE | RUNNING | RETRYABLE;
 
+/// Every state: a key held for good (until the job is pruned), as periodic ticks are.
+pub(crate) const EVERY_STATE: u8 = 0b11_1111;
+
 /// Longest stored key, in bytes (the MySQL column is `VARCHAR(255)`).
 pub const MAX_UNIQUE_KEY_BYTES: usize = 255;
 

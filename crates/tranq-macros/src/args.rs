@@ -9,13 +9,15 @@ use syn::spanned::Spanned;
 use syn::{Expr, ExprLit, ExprUnary, Ident, Lit, LitInt, LitStr, Path, Token, UnOp};
 
 /// The keys `#[task]` accepts, in the order the error message lists them.
-const KEYS: [&str; 7] = [
+const KEYS: [&str; 9] = [
     "name",
     "queue",
     "max_attempts",
     "priority",
     "timeout",
     "unique",
+    "cron",
+    "timezone",
     "crate",
 ];
 
@@ -39,6 +41,10 @@ pub(crate) struct TaskArgs {
     pub(crate) timeout: Option<Given<Duration>>,
     /// Fields of the arguments whose values make a job's unique key.
     pub(crate) unique: Option<Vec<Ident>>,
+    /// A cron schedule (checked here) on which the leader enqueues the task.
+    pub(crate) cron: Option<LitStr>,
+    /// The IANA time zone of `cron` (UTC by default; checked when the worker is built).
+    pub(crate) timezone: Option<LitStr>,
     /// The path of the `tranq` crate, for users who renamed the dependency.
     pub(crate) krate: Option<Path>,
 }
@@ -91,6 +97,16 @@ impl Parse for TaskArgs {
                 break;
             }
             input.parse::<Token![,]>()?;
+        }
+        if let (Some(timezone), None) = (&args.timezone, &args.cron) {
+            let e = syn::Error::new(
+                timezone.span(),
+                "`timezone` is the time zone of a `cron` schedule: add `cron = \"...\"`",
+            );
+            match &mut errors {
+                Some(all) => all.combine(e),
+                None => errors = Some(e),
+            }
         }
         match errors {
             Some(e) => Err(e),
@@ -187,6 +203,21 @@ impl TaskArgs {
                 });
             }
             "unique" => self.unique = Some(fields(value)?),
+            "cron" => {
+                let expr = string(key, value, "0 */5 * * * *")?;
+                if <cron::Schedule as std::str::FromStr>::from_str(&expr.value()).is_err() {
+                    return Err(syn::Error::new(
+                        expr.span(),
+                        format!(
+                            "invalid `cron` {:?}: expected six or seven fields with seconds first \
+                             (sec min hour day-of-month month day-of-week [year]), e.g. \"0 */5 * * * *\"",
+                            expr.value()
+                        ),
+                    ));
+                }
+                self.cron = Some(expr);
+            }
+            "timezone" => self.timezone = Some(string(key, value, "Europe/Berlin")?),
             "crate" => {
                 let text = string(key, value, "::my_tranq")?;
                 let path = text.parse::<Path>().map_err(|e| {

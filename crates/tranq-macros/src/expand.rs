@@ -128,6 +128,22 @@ fn expand(task: &TaskFn<'_>, args: &TaskArgs) -> TokenStream {
             }
         }
     });
+    let cron = args.cron.as_ref().map(|expr| {
+        let timezone = args
+            .timezone
+            .clone()
+            .unwrap_or_else(|| LitStr::new("UTC", expr.span()));
+        // Arguments without a `Default`: at the cron literal.
+        let default_args = quote_spanned!(expr.span()=>
+            <#args_ty as ::core::default::Default>::default());
+        quote! {
+            const CRON: ::core::option::Option<(&'static str, &'static str)> =
+                ::core::option::Option::Some((#expr, #timezone));
+            fn cron_args() -> ::core::option::Option<Self::Args> {
+                ::core::option::Option::Some(#default_args)
+            }
+        }
+    });
     // Arguments that cannot be stored: at the argument type.
     let krate_at_args = respanned(&krate, at(args_ty.span()));
     let assert_args = quote_spanned!(at(args_ty.span())=>
@@ -147,6 +163,7 @@ fn expand(task: &TaskFn<'_>, args: &TaskArgs) -> TokenStream {
             const OPTIONS: #krate::TaskOptions = #options;
             #state_const
             #unique_fn
+            #cron
             fn run(
                 ctx: #krate::TaskContext,
                 args: <Self as #krate::Task>::Args,
@@ -187,6 +204,19 @@ fn expand(task: &TaskFn<'_>, args: &TaskArgs) -> TokenStream {
                 C: #krate::Executor<Via>,
             {
                 <Self as #krate::Enqueue>::enqueue_many_in(conn, args)
+            }
+
+            /// This task every `period`, for `WorkerBuilder::periodic(.., args)`.
+            #[allow(dead_code)]
+            pub fn every(period: ::core::time::Duration) -> #krate::Periodic<Self> {
+                <Self as #krate::Enqueue>::every(period)
+            }
+
+            /// This task on a cron schedule in UTC (seconds first), for
+            /// `WorkerBuilder::periodic(.., args)`.
+            #[allow(dead_code)]
+            pub fn cron(expr: &str) -> #krate::Result<#krate::Periodic<Self>> {
+                <Self as #krate::Enqueue>::cron(expr)
             }
         }
 

@@ -1,9 +1,10 @@
 -- name: job_insert
--- One statement for one job or many: rows arrive as one JSON array. Queues with a job that is
+-- One statement for one job or many: rows arrive as one JSON array (arguments that are JSON
+-- `null`, say a task taking `()`, come out of jsonb_to_recordset as SQL NULL: stored as `null`). Queues with a job that is
 -- runnable now are notified; Postgres delivers the notification on commit, never on rollback.
 WITH ins AS (
     INSERT INTO tranq_jobs (queue, task, args, priority, run_at, max_attempts, tags)
-    SELECT x.queue, x.task, x.args, x.priority,
+    SELECT x.queue, x.task, COALESCE(x.args, 'null'::jsonb), x.priority,
            CASE WHEN x.run_at_us IS NOT NULL THEN to_timestamp(x.run_at_us / 1000000.0)
                 ELSE now() + x.delay_us * interval '1 microsecond' END,
            x.max_attempts, x.tags
@@ -26,7 +27,7 @@ SELECT id FROM ins WHERE (SELECT count(*) FROM woken) >= 0 ORDER BY id
 WITH ins AS (
     INSERT INTO tranq_jobs (queue, task, args, priority, run_at, max_attempts, tags,
                             unique_key, unique_states, lease_token)
-    SELECT x.queue, x.task, x.args, x.priority,
+    SELECT x.queue, x.task, COALESCE(x.args, 'null'::jsonb), x.priority,
            CASE WHEN x.run_at_us IS NOT NULL THEN to_timestamp(x.run_at_us / 1000000.0)
                 ELSE now() + x.delay_us * interval '1 microsecond' END,
            x.max_attempts, x.tags, x.unique_key, x.unique_states, $2::bigint

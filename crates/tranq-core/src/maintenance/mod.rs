@@ -1,6 +1,6 @@
 //! Maintenance services that run beside the fetchers: one file each, orchestrated here. The
-//! rescuer and the unknown-task report run on every worker; the pruner only on the worker that
-//! holds the leader lease.
+//! rescuer and the unknown-task report run on every worker; the pruner and the periodic-task
+//! scheduler (`periodic/scheduler.rs`) only on the worker that holds the leader lease.
 
 mod leader;
 mod pruner;
@@ -13,10 +13,11 @@ pub use rescuer::RESCUE_BATCH;
 pub(crate) use unknown_tasks::report as report_unknown_tasks;
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use tokio::time::{Interval, MissedTickBehavior};
 
+use crate::periodic::scheduler::{self, Scheduler};
 use crate::worker::Shared;
 use leader::Elector;
 
@@ -41,6 +42,8 @@ pub(crate) async fn run(shared: Arc<Shared>) {
     let mut report = ticker(UNKNOWN_TASK_REPORT_INTERVAL);
     let mut elect = ticker(elector.interval());
     let mut prune = ticker(config.prune_interval);
+    let mut scheduler = Scheduler::new(shared.periodic.clone());
+    let mut periodic = ticker(scheduler::CHECK_INTERVAL);
     report.tick().await; // the first report ran at start
     loop {
         tokio::select! {
@@ -60,7 +63,10 @@ pub(crate) async fn run(shared: Arc<Shared>) {
                         tracing::info!(worker = %config.worker_id, "tranq: elected leader");
                         prune.reset_immediately();
                     }
-                    (true, false) => tracing::warn!(worker = %config.worker_id, "tranq: leadership lost"),
+                    (true, false) => {
+                        tracing::warn!(worker = %config.worker_id, "tranq: leadership lost");
+                        scheduler.forget();
+                    }
                     _ => {}
                 }
             }
@@ -76,6 +82,9 @@ pub(crate) async fn run(shared: Arc<Shared>) {
                     }
                     Err(error) => tracing::warn!(%error, "tranq: pruning failed; retrying next tick"),
                 }
+            }
+            _ = periodic.tick(), if elector.is_leader() && !scheduler.is_empty() => {
+                scheduler.run_once(store, SystemTime::now()).await;
             }
             _ = shared.shutdown.cancelled() => break,
         }

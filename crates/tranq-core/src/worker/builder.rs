@@ -11,9 +11,11 @@ use tokio_util::task::TaskTracker;
 
 use super::{Backoff, QueueSlots, Shared, Worker, WorkerConfig};
 use crate::error::{Error, Result};
+use crate::periodic::{Periodic, PeriodicJob};
 use crate::registry::Registry;
 use crate::state::States;
 use crate::store::Store;
+use crate::task::Task;
 
 /// Builds a [`Worker`]; start with [`Worker::builder`].
 #[must_use]
@@ -22,6 +24,8 @@ pub struct WorkerBuilder {
     config: WorkerConfig,
     registry: Option<Registry>,
     states: States,
+    /// Periodic jobs given with [`periodic`](Self::periodic), checked by `build`.
+    periodic: Vec<Result<PeriodicJob>>,
 }
 
 impl std::fmt::Debug for WorkerBuilder {
@@ -31,6 +35,7 @@ impl std::fmt::Debug for WorkerBuilder {
             .field("config", &self.config)
             .field("registry", &self.registry.as_ref().map(Registry::names))
             .field("states", &self.states)
+            .field("periodic", &self.periodic.len())
             .finish()
     }
 }
@@ -42,6 +47,7 @@ impl WorkerBuilder {
             config: WorkerConfig::default(),
             registry: None,
             states: States::default(),
+            periodic: Vec::new(),
         }
     }
     /// Shared state for the tasks (a pool, an HTTP client, config): each task that takes a
@@ -146,6 +152,38 @@ impl WorkerBuilder {
         self.config.worker_id = id.into();
         self
     }
+    /// Enqueues task `T` with `args` on a schedule: `SendReport::every(Duration::from_secs(300))`
+    /// or `SendReport::cron("0 0 9 * * *")?`. Only the worker holding the leader lease enqueues
+    /// it, once per tick (each tick is a unique job); ticks missed while no worker led are not
+    /// made up for. Give every worker the same periodic jobs, so that whichever leads runs them.
+    /// Tasks declared with `#[task(cron = "...")]` need no call here.
+    ///
+    /// ```no_run
+    /// # async fn demo(store: impl tranq_core::Store) -> tranq_core::Result<()> {
+    /// # #[derive(serde::Serialize, serde::Deserialize)] struct Report { team: String }
+    /// # struct SendReport;
+    /// # impl tranq_core::Task for SendReport {
+    /// #     type Args = Report;
+    /// #     const NAME: &'static str = "send_report_doc";
+    /// #     fn run(_: tranq_core::TaskContext, _: Report)
+    /// #         -> futures::future::BoxFuture<'static, tranq_core::TaskResult> {
+    /// #         Box::pin(async { Ok(None) })
+    /// #     }
+    /// # }
+    /// use std::time::Duration;
+    /// use tranq_core::{Enqueue, Worker};
+    ///
+    /// let worker = Worker::builder(store)
+    ///     .queue("default", 4)
+    ///     .periodic(SendReport::every(Duration::from_secs(300)), Report { team: "ops".into() })
+    ///     .build()?;
+    /// # let _ = worker; Ok(()) }
+    /// ```
+    pub fn periodic<T: Task>(mut self, periodic: Periodic<T>, args: T::Args) -> Self {
+        self.periodic.push(periodic.job(&args));
+        self
+    }
+
     /// Runs only these tasks instead of every `#[task]` linked into the binary.
     pub fn registry(mut self, registry: Registry) -> Self {
         self.registry = Some(registry);
@@ -169,6 +207,10 @@ impl WorkerBuilder {
                 task,
                 state: state.name(),
             });
+        }
+        let mut periodic = registry.periodic_jobs()?;
+        for job in self.periodic {
+            periodic.push(job?);
         }
         let task_names = registry.names();
         if task_names.is_empty() {
@@ -215,6 +257,7 @@ impl WorkerBuilder {
                 listening: AtomicBool::new(false),
                 deadlock_retries: AtomicU64::new(0),
                 leases_renewed_at: Mutex::new(None),
+                periodic,
             }),
         })
     }

@@ -144,6 +144,8 @@ pub(crate) struct Shared {
     pub(crate) config: WorkerConfig,
     pub(crate) queues: Vec<Arc<QueueSlots>>,
     in_flight: Mutex<HashMap<Lease, InFlight>>,
+    /// The periodic jobs the leader enqueues (`WorkerBuilder::periodic`, `#[task(cron)]`).
+    pub(crate) periodic: Vec<crate::periodic::PeriodicJob>,
     /// Cancelled when shutdown starts: stop fetching, tell tasks.
     pub(crate) shutdown: CancellationToken,
     /// Cancelled when the worker is fully stopped: heartbeats and maintenance end.
