@@ -28,6 +28,8 @@ const GRACE_MS: &str = "TRANQ_CRASH_CHILD_GRACE_MS";
 pub const PERIODIC_MS: &str = "TRANQ_CRASH_CHILD_PERIODIC_MS";
 /// The leader lease of a child that schedules periodic jobs, in ms.
 pub const LEADER_MS: &str = "TRANQ_CRASH_CHILD_LEADER_MS";
+/// A global concurrency limit on the `crash` queue, when set.
+pub const GLOBAL_LIMIT: &str = "TRANQ_CRASH_CHILD_GLOBAL_LIMIT";
 
 /// A folder where each child also notes every start in a file of its own (`starts-<pid>.log`,
 /// read by [`runs::read_starts`]), optional.
@@ -224,6 +226,12 @@ pub async fn run() {
         .grace_period(settings.grace)
         .rescue_interval(RESCUE_INTERVAL)
         .poll_interval(Duration::from_millis(100));
+    if let Some(limit) = std::env::var(GLOBAL_LIMIT)
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        builder = builder.global_concurrency("crash", limit);
+    }
     if let (Some(period), Some(leader)) = (env_ms(PERIODIC_MS), env_ms(LEADER_MS)) {
         builder = builder
             .periodic(TickJob::every(period), ())

@@ -50,6 +50,11 @@ macro_rules! crash_tests {
         }
 
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn a_global_concurrency_limit_holds_across_three_worker_processes() {
+            $crate::crash::global_limit::<$db>().await
+        }
+
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn a_periodic_job_ticks_once_across_three_workers_and_a_killed_leader() {
             $crate::crash::periodic_leader_killed::<$db>().await
         }
@@ -772,5 +777,64 @@ pub async fn periodic_leader_killed<D: Database>() {
         "PERIODIC workers=3 seconds=20 ticks={} duplicates=0 missed_at_takeover={missed}",
         ticks.len()
     );
+    f.cleanup().await;
+}
+
+/// Three worker processes of 4 slots each serve a queue limited to 5 jobs at once: the runs
+/// recorded by the jobs never overlap more than 5 deep, and reach 5.
+pub async fn global_limit<D: Database>() {
+    let f: Fixture<D> = Fixture::new("crash_limit").await;
+    let ids = f.enqueue(&[400; 30], 0, true).await;
+    let settings = Settings {
+        concurrency: 4,
+        lease: Duration::from_secs(10),
+        grace: Duration::from_secs(5),
+    };
+    let limit = 5;
+    let env = [(child::GLOBAL_LIMIT, limit.to_string())];
+    let started = Instant::now();
+    let workers: Vec<Worker> = (0..3)
+        .map(|_| Worker::spawn_with(&f.url, "limit", &settings, &env))
+        .collect();
+    let completed = "SELECT count(*) FROM tranq_jobs WHERE state = 'completed'";
+    let refs: Vec<&Worker> = workers.iter().collect();
+    f.wait(
+        "every job completed",
+        Duration::from_secs(60),
+        &refs,
+        || async { f.scalar(completed).await == ids.len() as i64 },
+    )
+    .await;
+    let took = started.elapsed();
+    for w in &workers {
+        w.terminate();
+    }
+    for w in workers {
+        let status = w.exit(Duration::from_secs(15)).await;
+        assert!(status.success(), "a worker exited with {status}");
+    }
+    let runs = f.runs().await;
+    let mut events: Vec<(i64, i32)> = runs
+        .iter()
+        .flat_map(|r| [(r.started_us, 1), (r.finished_us.unwrap_or(i64::MAX), -1)])
+        .collect();
+    events.sort_unstable_by_key(|&(at, delta)| (at, delta));
+    let (mut now, mut most) = (0, 0);
+    for (_, delta) in events {
+        now += delta;
+        most = most.max(now);
+    }
+    let pids: std::collections::HashSet<i64> = runs.iter().map(|r| r.pid).collect();
+    eprintln!(
+        "LIMIT workers=3 slots=12 limit={limit} jobs={} most_at_once={most} processes_that_ran_jobs={} took={took:?} (30 x 400 ms at 5 at once: 2.4 s of work)",
+        runs.len(),
+        pids.len()
+    );
+    assert_eq!(runs.len(), ids.len(), "one run per job");
+    assert!(
+        most <= limit,
+        "{most} jobs ran at once under a limit of {limit}"
+    );
+    assert_eq!(most, limit, "the limit is reached");
     f.cleanup().await;
 }

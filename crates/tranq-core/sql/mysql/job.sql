@@ -272,6 +272,21 @@ UPDATE tranq_jobs
 SET state = 'discarded', finished_at = UTC_TIMESTAMP(6)
 WHERE id = $1 AND state IN ('available', 'retryable')
 
+-- name: job_queue_lock_insert
+-- The lock row of queue $1, for a claim under a global concurrency limit (see job_queue_lock).
+INSERT INTO tranq_queue_locks (queue) VALUES ($1) ON DUPLICATE KEY UPDATE queue = queue
+
+-- name: job_queue_lock
+-- Claims of queue $1 under a global concurrency limit queue up here, each in its transaction.
+-- The count after it is the transaction's first plain read, so its snapshot is taken once the
+-- lock is held, with every claim committed before.
+SELECT queue FROM tranq_queue_locks WHERE queue = $1 FOR UPDATE
+
+-- name: job_running_count
+-- The running jobs of queue $1 (claimed ahead ones included), under job_queue_lock.
+SELECT CAST($1 AS CHAR) AS task, COUNT(*) AS count
+FROM tranq_jobs WHERE queue = $1 AND state = 'running'
+
 -- name: job_complete_in_txn
 -- $1 id, $2 lease token: `ctx.complete_in(conn)`, inside the handler's own transaction. Only
 -- the attempt holding the current token may complete; no row changed means its lease was lost.

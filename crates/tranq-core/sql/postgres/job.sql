@@ -348,6 +348,21 @@ UPDATE tranq_jobs
 SET state = 'discarded', finished_at = now()
 WHERE id = $1::bigint AND state IN ('available', 'retryable')
 
+-- name: job_queue_lock_insert
+-- The lock row of queue $1, for a claim under a global concurrency limit (see job_queue_lock).
+INSERT INTO tranq_queue_locks (queue) VALUES ($1::text) ON CONFLICT DO NOTHING
+
+-- name: job_queue_lock
+-- Claims of queue $1 under a global concurrency limit queue up here, each in its transaction;
+-- the count and the claim that follow are statements of their own, so they see every claim
+-- committed before this one.
+SELECT queue FROM tranq_queue_locks WHERE queue = $1::text FOR UPDATE
+
+-- name: job_running_count
+-- The running jobs of queue $1 (claimed ahead ones included), under job_queue_lock.
+SELECT $1::text AS task, count(*)::bigint AS count
+FROM tranq_jobs WHERE queue = $1::text AND state = 'running'
+
 -- name: job_complete_in_txn
 -- $1 id, $2 lease token: `ctx.complete_in(conn)`, inside the handler's own transaction. Only
 -- the attempt holding the current token may complete; no row changed means its lease was lost.

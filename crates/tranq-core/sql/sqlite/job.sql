@@ -208,6 +208,16 @@ UPDATE tranq_jobs
 SET state = 'discarded', finished_at = CAST(unixepoch('subsec') * 1000000 AS INTEGER)
 WHERE id = $1 AND state IN ('available', 'retryable')
 
+-- name: job_queue_lock_insert
+-- A write first, so that the claim's transaction holds SQLite's write lock before it counts:
+-- claims of queue $1 under a global concurrency limit then run one after another.
+INSERT INTO tranq_queue_locks (queue) VALUES ($1) ON CONFLICT DO NOTHING
+
+-- name: job_running_count
+-- The running jobs of queue $1 (claimed ahead ones included), under the write lock.
+SELECT $1 AS task, count(*) AS count
+FROM tranq_jobs WHERE queue = $1 AND state = 'running'
+
 -- name: job_complete_in_txn
 -- $1 id, $2 lease token: `ctx.complete_in(conn)`, inside the handler's own transaction. Only
 -- the attempt holding the current token may complete; no row changed means its lease was lost.

@@ -17,6 +17,9 @@ pub struct ClaimParams<'a> {
     pub worker_id: &'a str,
     /// How long the lease lasts without a heartbeat.
     pub lease: Duration,
+    /// The queue's global concurrency limit (`WorkerBuilder::global_concurrency`): the claim
+    /// takes no more than this many running jobs of the queue, counting every worker's.
+    pub max_running: Option<u32>,
 }
 
 /// A successful attempt, to be stored in a batch.

@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use super::control::{Cancellation, Control};
 use super::{
     Backend, ClaimParams, Completion, FailParams, JobFilter, LeaderParams, Notifications,
-    PruneParams, Store,
+    PruneParams, Store, Transaction,
 };
 use crate::dialect::{Dialect, Query, Row, RowShape, Value};
 use crate::error::{Error, Result};
@@ -22,6 +22,8 @@ pub(crate) const QUERY_NAMES: &[&str] = &[
     "job_insert",
     "job_insert_unique",
     "job_claim",
+    "job_queue_lock_insert",
+    "job_running_count",
     "job_complete_many",
     "job_complete_in_txn",
     "job_complete_delete_many",
@@ -270,11 +272,29 @@ impl<B: Backend> SqlStore<B> {
         params: Vec<Value>,
         shape: RowShape,
     ) -> Result<Vec<Row>> {
-        let dialect = self.dialect();
-        if dialect.supports_update_returning() {
+        if self.dialect().supports_update_returning() {
             return self.backend.fetch(&self.query(name, params, shape)?).await;
         }
         let mut tx = self.backend.begin().await?;
+        let rows = self
+            .update_returning_in(&mut *tx, name, params, shape)
+            .await?;
+        tx.commit().await?;
+        Ok(rows)
+    }
+
+    /// [`update_returning`](Self::update_returning) inside the open transaction `tx`.
+    async fn update_returning_in(
+        &self,
+        tx: &mut dyn Transaction,
+        name: &'static str,
+        params: Vec<Value>,
+        shape: RowShape,
+    ) -> Result<Vec<Row>> {
+        let dialect = self.dialect();
+        if dialect.supports_update_returning() {
+            return tx.fetch(&self.query(name, params, shape)?).await;
+        }
         let mut params = params;
         let candidates = format!("{name}_candidates");
         if dialect.has(&candidates) {
@@ -284,7 +304,6 @@ impl<B: Backend> SqlStore<B> {
                     .await?,
             )?;
             if ids.is_empty() {
-                tx.commit().await?;
                 return Ok(Vec::new());
             }
             params.push(json_param(&ids)?);
@@ -293,7 +312,6 @@ impl<B: Backend> SqlStore<B> {
             .fetch(&dialect.query(&format!("{name}_select"), params.clone(), RowShape::Id)?)
             .await?;
         if locked.is_empty() {
-            tx.commit().await?;
             return Ok(locked);
         }
         let ids = inserted_ids(locked.clone())?;
@@ -301,12 +319,51 @@ impl<B: Backend> SqlStore<B> {
         with_ids.push(json_param(&ids)?);
         tx.execute(&dialect.query(name, with_ids.clone(), RowShape::Nothing)?)
             .await?;
-        let rows = match shape {
-            RowShape::Id => locked,
+        match shape {
+            RowShape::Id => Ok(locked),
             _ => {
                 tx.fetch(&dialect.query(&format!("{name}_fetch"), with_ids, shape)?)
-                    .await?
+                    .await
             }
+        }
+    }
+
+    /// The claim of a queue with a global concurrency limit: in one transaction, lock the
+    /// queue's row of `tranq_queue_locks` (claims of the queue by every worker queue up behind
+    /// it), count its running jobs, and claim at most the difference.
+    async fn claim_capped(&self, mut params: Vec<Value>, max_running: u32) -> Result<Vec<Row>> {
+        let dialect = self.dialect();
+        let queue = params[0].clone();
+        let mut tx = self.backend.begin().await?;
+        tx.execute(&self.query(
+            "job_queue_lock_insert",
+            vec![queue.clone()],
+            RowShape::Nothing,
+        )?)
+        .await?;
+        if dialect.has("job_queue_lock") {
+            tx.fetch(&self.query("job_queue_lock", vec![queue.clone()], RowShape::Nothing)?)
+                .await?;
+        }
+        let running = tx
+            .fetch(&self.query("job_running_count", vec![queue], RowShape::TaskCount)?)
+            .await?
+            .first()
+            .map(|row| row.int(1))
+            .transpose()?
+            .unwrap_or(0);
+        let free = i64::from(max_running).saturating_sub(running);
+        let asked = match &params[2] {
+            Value::Int(n) => *n,
+            _ => 0,
+        };
+        let limit = asked.min(free);
+        let rows = if limit > 0 {
+            params[2] = Value::Int(limit);
+            self.update_returning_in(&mut *tx, "job_claim", params, RowShape::ClaimedJob)
+                .await?
+        } else {
+            Vec::new()
         };
         tx.commit().await?;
         Ok(rows)
@@ -456,13 +513,17 @@ impl<B: Backend> Store for SqlStore<B> {
             params.push(Value::Int(claim_candidates(p.limit)));
         }
         let asked = Instant::now();
-        let rows = self
-            .update_returning(
-                self.variant("job_claim", "job_claim_relaxed"),
-                params,
-                RowShape::ClaimedJob,
-            )
-            .await?;
+        let rows = match p.max_running {
+            Some(max) => self.claim_capped(params, max).await?,
+            None => {
+                self.update_returning(
+                    self.variant("job_claim", "job_claim_relaxed"),
+                    params,
+                    RowShape::ClaimedJob,
+                )
+                .await?
+            }
+        };
         let mut jobs = Vec::with_capacity(rows.len());
         for row in &rows {
             match claimed(row, asked) {

@@ -152,6 +152,19 @@ impl WorkerBuilder {
         self.config.worker_id = id.into();
         self
     }
+    /// At most `max_running` jobs of `queue` run at once across every worker process (a
+    /// quota at a partner's API, a database that takes N connections), enforced in the claim:
+    /// workers serving the queue claim one after another under a lock of the queue, and claim
+    /// no more than the difference between the limit and the jobs of the queue running
+    /// anywhere. Such a queue prefetches nothing. Give every worker serving the queue the same
+    /// limit.
+    pub fn global_concurrency(mut self, queue: impl Into<String>, max_running: u32) -> Self {
+        let queue = queue.into();
+        self.config.global_concurrency.retain(|(q, _)| *q != queue);
+        self.config.global_concurrency.push((queue, max_running));
+        self
+    }
+
     /// Enqueues task `T` with `args` on a schedule: `SendReport::every(Duration::from_secs(300))`
     /// or `SendReport::cron("0 0 9 * * *")?`. Only the worker holding the leader lease enqueues
     /// it, once per tick (each tick is a unique job); ticks missed while no worker led are not

@@ -41,6 +41,8 @@ pub struct WorkerConfig {
     pub(crate) leader_ttl: Duration,
     pub(crate) retention: Duration,
     pub(crate) prune_interval: Duration,
+    /// Queues with a global concurrency limit, across every worker.
+    pub(crate) global_concurrency: Vec<(String, u32)>,
 }
 
 impl Default for WorkerConfig {
@@ -59,6 +61,7 @@ impl Default for WorkerConfig {
             leader_ttl: DEFAULT_LEADER_TTL,
             retention: DEFAULT_RETENTION,
             prune_interval: DEFAULT_PRUNE_INTERVAL,
+            global_concurrency: Vec::new(),
         }
     }
 }
@@ -68,6 +71,14 @@ fn hostname() -> String {
 }
 
 impl WorkerConfig {
+    /// The global concurrency limit of `queue`, if it has one.
+    pub(crate) fn global_concurrency(&self, queue: &str) -> Option<u32> {
+        self.global_concurrency
+            .iter()
+            .find(|(q, _)| q == queue)
+            .map(|&(_, limit)| limit)
+    }
+
     /// Checks that the settings can work together.
     pub fn validate(&self) -> Result<()> {
         if self.queues.is_empty() {

@@ -35,7 +35,15 @@ pub(crate) async fn run(
         dispatch(&shared, &queue, &reports);
         let free = queue.slots.available_permits();
         let buffered = queue.buffered();
-        let room = (free + queue.prefetch()).saturating_sub(buffered);
+        // A queue under a global concurrency limit claims only for free slots: a job claimed
+        // ahead would count against every worker's limit while it waits here.
+        let max_running = shared.config.global_concurrency(&queue.name);
+        let prefetch = if max_running.is_some() {
+            0
+        } else {
+            queue.prefetch()
+        };
+        let room = (free + prefetch).saturating_sub(buffered);
         if drained {
             tokio::select! {
                 _ = queue.wake.notified() => {}
@@ -60,6 +68,7 @@ pub(crate) async fn run(
                 limit,
                 worker_id: &shared.config.worker_id,
                 lease: shared.config.lease,
+                max_running,
             })
             .await;
         match claimed {
