@@ -32,6 +32,9 @@ pub struct NewJob {
     unique_key: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     unique_states: Option<u8>,
+    /// The `metadata` column: the enqueuing span (see `trace_link.rs`); `{}` when absent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    metadata: Option<crate::trace_link::JobMetadata>,
 }
 
 impl NewJob {
@@ -43,6 +46,11 @@ impl NewJob {
     /// The key at most one job of this task may hold at a time, if any.
     pub fn unique_key(&self) -> Option<&str> {
         self.unique_key.as_deref()
+    }
+
+    /// The queue it goes to.
+    pub fn queue(&self) -> &str {
+        &self.queue
     }
 }
 
@@ -62,6 +70,7 @@ impl NewJob {
             tags: Vec::new(),
             unique_key: None,
             unique_states: None,
+            metadata: None,
         }
     }
 
@@ -295,6 +304,7 @@ impl<T: Task> JobBuilder<T> {
             tags: self.tags.clone(),
             unique_key,
             unique_states,
+            metadata: crate::trace_link::JobMetadata::current(),
         })
     }
 

@@ -41,6 +41,8 @@ pub struct WorkerConfig {
     pub(crate) leader_ttl: Duration,
     pub(crate) retention: Duration,
     pub(crate) prune_interval: Duration,
+    /// How often the leader samples the queue-depth gauges; `None`: never.
+    pub(crate) queue_depth_interval: Option<Duration>,
 }
 
 impl Default for WorkerConfig {
@@ -59,6 +61,7 @@ impl Default for WorkerConfig {
             leader_ttl: DEFAULT_LEADER_TTL,
             retention: DEFAULT_RETENTION,
             prune_interval: DEFAULT_PRUNE_INTERVAL,
+            queue_depth_interval: None,
         }
     }
 }
@@ -107,6 +110,10 @@ impl WorkerConfig {
         for (name, interval) in [
             ("rescue", self.rescue_interval),
             ("prune", self.prune_interval),
+            (
+                "queue depth",
+                self.queue_depth_interval.unwrap_or(Duration::MAX),
+            ),
         ] {
             if interval.is_zero() {
                 return Err(Error::Config(format!(

@@ -8,6 +8,7 @@ mod executor;
 mod fetcher;
 mod heartbeat;
 mod log_fields;
+mod metrics;
 mod notifier;
 mod outcome;
 mod running;
@@ -22,6 +23,7 @@ pub use config::{
     WorkerConfig,
 };
 pub use storable::{MAX_ERROR_MESSAGE_BYTES, MAX_RESULT_BYTES};
+pub(crate) use self::metrics::rescued as count_rescued;
 
 use std::collections::{HashMap, VecDeque};
 use std::future::Future;
@@ -97,6 +99,8 @@ pub(crate) struct QueueSlots {
     pub(crate) prefetch: AtomicUsize,
     pub(crate) prefetch_min: usize,
     pub(crate) prefetch_max: usize,
+    /// The queue's job metrics, by task.
+    pub(crate) metrics: self::metrics::QueueMetrics,
 }
 
 impl QueueSlots {
