@@ -99,8 +99,8 @@ pub use tranq_core::{
     Enqueue, Enqueued, Error, Executor, JobBuilder, JobFilter, JobId, JobInfo, JobState, JobTimes,
     MAX_DELAY, MAX_ERROR_MESSAGE_BYTES, MAX_RESULT_BYTES, Migration, QueueStats, Registration,
     Registry, Result, ShutdownSignal, State, StateType, Task, TaskContext, TaskError,
-    TaskErrorKind, TaskOptions, TaskResult, Worker, WorkerBuilder, WorkerConfig, migrations,
-    shutdown_signal,
+    TaskErrorKind, TaskOptions, TaskResult, Worker, WorkerBuilder, WorkerConfig, describe_metrics,
+    metric_names, migrations, shutdown_signal,
 };
 
 /// Marks an async fn as a task.

@@ -98,6 +98,11 @@ impl<'a> InsertPlan<'a> {
         }
     }
 
+    /// The jobs of the plan, in the order given.
+    pub(crate) fn jobs(&self) -> &'a [NewJob] {
+        self.jobs
+    }
+
     /// Whether the batch has unique keys (and so needs `job_insert_unique`).
     pub(crate) fn is_unique(&self) -> bool {
         self.unique.is_some()
