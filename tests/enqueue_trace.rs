@@ -101,7 +101,10 @@ async fn the_run_span_follows_from_the_span_that_enqueued_the_job() {
         id
     };
     let trace = &metadata(&db, id).await["trace"];
-    assert_eq!(trace["span_id"], request_id, "the enqueuing span, in the row");
+    assert_eq!(
+        trace["span_id"], request_id,
+        "the enqueuing span, in the row"
+    );
 
     let store = tranq::sea_orm::Store::new(db.clone());
     let worker = Worker::builder(store.clone())

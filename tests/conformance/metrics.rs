@@ -89,14 +89,20 @@ fn read<T>(
 
 impl TestRecorder {
     fn counter(&self, name: &str, queue: &str, task: &str) -> u64 {
-        read(&self.counters, name, &[("queue", queue), ("task", task)], |c| {
-            c.load(Ordering::Relaxed)
-        })
+        read(
+            &self.counters,
+            name,
+            &[("queue", queue), ("task", task)],
+            |c| c.load(Ordering::Relaxed),
+        )
     }
     fn samples(&self, name: &str, queue: &str, task: &str) -> u64 {
-        read(&self.histograms, name, &[("queue", queue), ("task", task)], |h| {
-            h.0.load(Ordering::Relaxed)
-        })
+        read(
+            &self.histograms,
+            name,
+            &[("queue", queue), ("task", task)],
+            |h| h.0.load(Ordering::Relaxed),
+        )
     }
     fn gauge(&self, queue: &str, state: &str) -> f64 {
         let bits = read(
@@ -197,8 +203,16 @@ pub async fn job_counters_and_histograms_move_with_each_outcome_and_the_leader_s
     assert_eq!(c(names::FAILED, gives_up), 0);
     // One run time and one pickup latency per attempt.
     for (task, attempts) in [(note, 3), (flaky, 4), (gives_up, 1)] {
-        assert_eq!(m.samples(names::RUN_SECONDS, QUEUE, task), attempts, "{task}");
-        assert_eq!(m.samples(names::PICKUP_SECONDS, QUEUE, task), attempts, "{task}");
+        assert_eq!(
+            m.samples(names::RUN_SECONDS, QUEUE, task),
+            attempts,
+            "{task}"
+        );
+        assert_eq!(
+            m.samples(names::PICKUP_SECONDS, QUEUE, task),
+            attempts,
+            "{task}"
+        );
     }
     h.cleanup().await;
 }

@@ -56,7 +56,10 @@ pub fn describe_metrics() {
         (ENQUEUED, "Jobs inserted by enqueue statements"),
         (STARTED, "Attempts whose handler started"),
         (COMPLETED, "Attempts that completed their job"),
-        (FAILED, "Attempts that failed (error, panic, timeout, bad arguments)"),
+        (
+            FAILED,
+            "Attempts that failed (error, panic, timeout, bad arguments)",
+        ),
         (RETRIED, "Failed attempts that will be tried again"),
         (DISCARDED, "Jobs discarded by their worker"),
         (CANCELLED, "Jobs that ended cancelled while running"),

@@ -17,7 +17,9 @@ pub const QUEUE: &str = "thumbnails";
 /// `http://{addr}/metrics`. Call it inside a Tokio runtime, before building the worker: the
 /// worker registers its metrics with the recorder installed when its first job of a task starts.
 pub fn install_exporter(addr: SocketAddr) -> Result<(), Box<dyn std::error::Error>> {
-    PrometheusBuilder::new().with_http_listener(addr).install()?;
+    PrometheusBuilder::new()
+        .with_http_listener(addr)
+        .install()?;
     tranq::describe_metrics();
     Ok(())
 }

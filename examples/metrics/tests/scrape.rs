@@ -43,7 +43,11 @@ async fn a_scrape_shows_the_counters_move_as_jobs_run() {
     tranq::sea_orm::migrate(&db).await.unwrap();
 
     let before = scrape(addr).await;
-    assert_eq!(value(&before, "tranq_jobs_completed_total"), 0.0, "{before}");
+    assert_eq!(
+        value(&before, "tranq_jobs_completed_total"),
+        0.0,
+        "{before}"
+    );
 
     let ids = Thumbnail::enqueue_many_in(&db, (0..20).map(|id| Image { id }))
         .await
@@ -81,8 +85,19 @@ async fn a_scrape_shows_the_counters_move_as_jobs_run() {
     assert_eq!(value(&after, "tranq_jobs_started_total"), 20.0, "{after}");
     assert_eq!(value(&after, "tranq_jobs_completed_total"), 20.0, "{after}");
     assert_eq!(value(&after, "tranq_jobs_failed_total"), 0.0, "{after}");
-    assert_eq!(value(&after, "tranq_job_run_seconds_count"), 20.0, "{after}");
-    assert_eq!(value(&after, "tranq_job_pickup_seconds_count"), 20.0, "{after}");
-    assert!(after.contains("# HELP tranq_jobs_completed_total"), "{after}");
+    assert_eq!(
+        value(&after, "tranq_job_run_seconds_count"),
+        20.0,
+        "{after}"
+    );
+    assert_eq!(
+        value(&after, "tranq_job_pickup_seconds_count"),
+        20.0,
+        "{after}"
+    );
+    assert!(
+        after.contains("# HELP tranq_jobs_completed_total"),
+        "{after}"
+    );
     std::fs::remove_dir_all(&dir).ok();
 }

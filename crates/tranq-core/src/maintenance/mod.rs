@@ -43,7 +43,11 @@ pub(crate) async fn run(shared: Arc<Shared>) {
     let mut elect = ticker(elector.interval());
     let mut prune = ticker(config.prune_interval);
     // When sampling is off the ticker only exists: its branch below never runs.
-    let mut depth = ticker(config.queue_depth_interval.unwrap_or(UNKNOWN_TASK_REPORT_INTERVAL));
+    let mut depth = ticker(
+        config
+            .queue_depth_interval
+            .unwrap_or(UNKNOWN_TASK_REPORT_INTERVAL),
+    );
     let mut queue_depth = queue_depth::QueueDepth::default();
     report.tick().await; // the first report ran at start
     loop {

@@ -40,7 +40,11 @@ impl QueueDepth {
             set(gone, &[0; 7], 0.0);
         }
         for q in &stats {
-            set(&q.queue, &counts(q), q.oldest_due.map_or(0.0, |d| d.as_secs_f64()));
+            set(
+                &q.queue,
+                &counts(q),
+                q.oldest_due.map_or(0.0, |d| d.as_secs_f64()),
+            );
         }
         self.reported = now;
         Ok(stats.len())

@@ -15,6 +15,7 @@ mod running;
 mod shutdown;
 mod storable;
 
+pub(crate) use self::metrics::rescued as count_rescued;
 pub use backoff::Backoff;
 pub use builder::WorkerBuilder;
 pub use config::{
@@ -23,7 +24,6 @@ pub use config::{
     WorkerConfig,
 };
 pub use storable::{MAX_ERROR_MESSAGE_BYTES, MAX_RESULT_BYTES};
-pub(crate) use self::metrics::rescued as count_rescued;
 
 use std::collections::{HashMap, VecDeque};
 use std::future::Future;
