@@ -100,7 +100,7 @@ pub use tranq_core::{
     MAX_DELAY, MAX_ERROR_MESSAGE_BYTES, MAX_RESULT_BYTES, Migration, Periodic, QueueStats,
     Registration, Registry, Result, Schedule, ShutdownSignal, State, StateType, Task, TaskContext,
     TaskError, TaskErrorKind, TaskOptions, TaskResult, Worker, WorkerBuilder, WorkerConfig,
-    migrations, shutdown_signal,
+    describe_metrics, metric_names, migrations, shutdown_signal,
 };
 
 /// Marks an async fn as a task.

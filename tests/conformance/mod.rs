@@ -22,6 +22,7 @@ pub mod failures;
 pub mod harness;
 pub mod limits;
 pub mod maintenance;
+pub mod metrics;
 pub mod migrate;
 pub mod periodic;
 pub mod probe;
@@ -91,6 +92,7 @@ macro_rules! suite {
             complete_in::a_job_completed_in_its_handlers_transaction_commits_with_its_writes_or_not_at_all,
             unique::concurrent_batches_with_overlapping_keys_leave_one_live_job_per_key,
             unique::a_key_is_held_per_task_while_live_and_a_period_key_also_once_completed,
+            metrics::job_counters_and_histograms_move_with_each_outcome_and_the_leader_samples_depth,
         );
         $crate::suite!(@current_thread $harness;
             running::jobs_of_unknown_tasks_are_left_untouched_and_reported,

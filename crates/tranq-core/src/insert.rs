@@ -98,6 +98,11 @@ impl<'a> InsertPlan<'a> {
         }
     }
 
+    /// The jobs of the plan, in the order given.
+    pub(crate) fn jobs(&self) -> &'a [NewJob] {
+        self.jobs
+    }
+
     /// Whether the batch has unique keys (and so needs `job_insert_unique`).
     pub(crate) fn is_unique(&self) -> bool {
         self.unique.is_some()
@@ -142,8 +147,14 @@ impl<'a> InsertPlan<'a> {
     }
 
     /// What the statement did with each job, in the order of the jobs given to [`new`](Self::new),
-    /// from the rows it returned.
+    /// from the rows it returned. Counts the inserted jobs in `tranq_jobs_enqueued_total`.
     pub fn read(&self, rows: Vec<Row>) -> Result<Vec<Enqueued>> {
+        let outcomes = self.outcomes(rows)?;
+        crate::metric::count_enqueued(self.jobs, &outcomes);
+        Ok(outcomes)
+    }
+
+    fn outcomes(&self, rows: Vec<Row>) -> Result<Vec<Enqueued>> {
         let Some(unique) = &self.unique else {
             return rows
                 .iter()

@@ -104,6 +104,17 @@ pub struct ClaimedJob {
     pub wait_for_start: bool,
     /// When the claim was sent: the lease runs from no earlier than this.
     pub(crate) claimed_at: std::time::Instant,
+    /// How long the job had been due (past its `run_at`) when the claim took it.
+    pub(crate) due_before_claim: std::time::Duration,
+    /// The span that enqueued it, from its `metadata` (see `trace_link.rs`).
+    pub(crate) enqueue_trace: Option<crate::trace_link::EnqueueTrace>,
+}
+
+impl ClaimedJob {
+    /// From its `run_at` to now: what the pickup metric records when its handler starts.
+    pub(crate) fn pickup(&self) -> std::time::Duration {
+        self.due_before_claim + self.claimed_at.elapsed()
+    }
 }
 
 impl ClaimedJob {

@@ -217,9 +217,9 @@ impl<'a> LastIdInsert<'a> {
 
     fn finish(&mut self) -> Result<InsertStep> {
         self.state = State::Finished;
-        Ok(InsertStep::Done(
-            self.ids.drain(..).map(Enqueued::Inserted).collect(),
-        ))
+        let outcomes: Vec<Enqueued> = self.ids.drain(..).map(Enqueued::Inserted).collect();
+        crate::metric::count_enqueued(self.plan.jobs(), &outcomes);
+        Ok(InsertStep::Done(outcomes))
     }
 }
 

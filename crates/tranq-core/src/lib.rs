@@ -11,6 +11,7 @@ mod insert;
 mod job;
 mod last_insert_id;
 mod maintenance;
+mod metric;
 mod migrate;
 mod new_job;
 mod nul_char;
@@ -21,6 +22,7 @@ mod state;
 mod store;
 mod task;
 mod task_error;
+mod trace_link;
 mod unique;
 mod worker;
 
@@ -35,6 +37,7 @@ pub use maintenance::{
     DEFAULT_LEADER_TTL, DEFAULT_PRUNE_INTERVAL, DEFAULT_RETENTION, PRUNE_BATCH, RESCUE_BATCH,
     UNKNOWN_TASK_REPORT_INTERVAL,
 };
+pub use metric::{describe_metrics, names as metric_names};
 pub use migrate::{Migration, migrations};
 pub use new_job::{
     DEFAULT_MAX_PAYLOAD_BYTES, Enqueue, Executor, JobBuilder, MAX_QUEUE_NAME_LEN, NewJob,

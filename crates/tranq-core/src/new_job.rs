@@ -32,6 +32,9 @@ pub struct NewJob {
     unique_key: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     unique_states: Option<u8>,
+    /// The `metadata` column: the enqueuing span (see `trace_link.rs`); `{}` when absent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    metadata: Option<crate::trace_link::JobMetadata>,
 }
 
 impl NewJob {
@@ -63,6 +66,11 @@ impl NewJob {
         self.unique_states = Some(crate::unique::EVERY_STATE);
         self
     }
+
+    /// The queue it goes to.
+    pub fn queue(&self) -> &str {
+        &self.queue
+    }
 }
 
 #[cfg(test)]
@@ -81,6 +89,7 @@ impl NewJob {
             tags: Vec::new(),
             unique_key: None,
             unique_states: None,
+            metadata: None,
         }
     }
 
@@ -314,6 +323,7 @@ impl<T: Task> JobBuilder<T> {
             tags: self.tags.clone(),
             unique_key,
             unique_states,
+            metadata: crate::trace_link::JobMetadata::current(),
         })
     }
 

@@ -11,12 +11,12 @@
 
 -- name: job_insert
 -- MariaDB returns the ids; the JSON array is unpacked by JSON_TABLE.
-INSERT INTO tranq_jobs (queue, task, args, priority, run_at, max_attempts, tags)
+INSERT INTO tranq_jobs (queue, task, args, priority, run_at, max_attempts, tags, metadata)
 SELECT x.queue, x.task, x.args, x.priority,
        CASE WHEN x.run_at_us IS NOT NULL
             THEN TIMESTAMPADD(MICROSECOND, x.run_at_us, '1970-01-01 00:00:00')
             ELSE TIMESTAMPADD(MICROSECOND, x.delay_us, UTC_TIMESTAMP(6)) END,
-       x.max_attempts, x.tags
+       x.max_attempts, x.tags, COALESCE(x.metadata, '{}')
 FROM JSON_TABLE($1, '$[*]' COLUMNS (
     ord FOR ORDINALITY,
     queue VARCHAR(128) PATH '$.queue',
@@ -26,7 +26,8 @@ FROM JSON_TABLE($1, '$[*]' COLUMNS (
     run_at_us BIGINT PATH '$.run_at_us',
     delay_us BIGINT PATH '$.delay_us',
     max_attempts INT PATH '$.max_attempts',
-    tags JSON PATH '$.tags')) AS x
+    tags JSON PATH '$.tags',
+    metadata JSON PATH '$.metadata')) AS x
 ORDER BY x.ord
 RETURNING id
 
@@ -48,12 +49,12 @@ SELECT CAST(LAST_INSERT_ID() AS SIGNED) AS first_id,
 -- (negative: a claim replaces it with a positive token), so the caller tells inserted from
 -- duplicate rows by it.
 INSERT INTO tranq_jobs (queue, task, args, priority, run_at, max_attempts, tags,
-                        unique_key, unique_states, lease_token)
+                        unique_key, unique_states, lease_token, metadata)
 SELECT x.queue, x.task, x.args, x.priority,
        CASE WHEN x.run_at_us IS NOT NULL
             THEN TIMESTAMPADD(MICROSECOND, x.run_at_us, '1970-01-01 00:00:00')
             ELSE TIMESTAMPADD(MICROSECOND, x.delay_us, UTC_TIMESTAMP(6)) END,
-       x.max_attempts, x.tags, x.unique_key, x.unique_states, $2
+       x.max_attempts, x.tags, x.unique_key, x.unique_states, $2, COALESCE(x.metadata, '{}')
 FROM JSON_TABLE($1, '$[*]' COLUMNS (
     ord FOR ORDINALITY,
     queue VARCHAR(128) PATH '$.queue',
@@ -65,7 +66,8 @@ FROM JSON_TABLE($1, '$[*]' COLUMNS (
     max_attempts INT PATH '$.max_attempts',
     tags JSON PATH '$.tags',
     unique_key VARCHAR(255) PATH '$.unique_key',
-    unique_states SMALLINT PATH '$.unique_states')) AS x
+    unique_states SMALLINT PATH '$.unique_states',
+    metadata JSON PATH '$.metadata')) AS x
 ORDER BY x.ord
 ON DUPLICATE KEY UPDATE id = id
 RETURNING id, task, unique_key, lease_token
@@ -124,10 +126,14 @@ SET j.state = 'running',
     j.lease_expires_at = TIMESTAMPADD(MICROSECOND, $5 * 1000, UTC_TIMESTAMP(6))
 
 -- name: job_claim_fetch
+-- Also how long each job was due before this claim (`pickup_us`, for the pickup metric) and the
+-- enqueuing span (`trace`, from metadata; see trace_link.rs).
 SELECT j.id, j.task, j.queue, j.args, CAST(j.attempt AS SIGNED) AS attempt,
        CAST(j.max_attempts AS SIGNED) AS max_attempts, j.lease_token,
        CAST(j.priority AS SIGNED) AS priority,
-       CAST(JSON_LENGTH(j.errors) >= j.attempt AS SIGNED) AS given_back
+       CAST(JSON_LENGTH(j.errors) >= j.attempt AS SIGNED) AS given_back,
+       CAST(TIMESTAMPDIFF(MICROSECOND, j.run_at, UTC_TIMESTAMP(6)) AS SIGNED) AS pickup_us,
+       CAST(JSON_EXTRACT(j.metadata, '$.trace') AS CHAR) AS trace
 FROM JSON_TABLE($8, '$[*]' COLUMNS (id BIGINT PATH '$')) AS c
 JOIN tranq_jobs AS j ON j.id = c.id
 

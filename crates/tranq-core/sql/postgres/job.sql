@@ -3,13 +3,13 @@
 -- `null`, say a task taking `()`, come out of jsonb_to_recordset as SQL NULL: stored as `null`). Queues with a job that is
 -- runnable now are notified; Postgres delivers the notification on commit, never on rollback.
 WITH ins AS (
-    INSERT INTO tranq_jobs (queue, task, args, priority, run_at, max_attempts, tags)
+    INSERT INTO tranq_jobs (queue, task, args, priority, run_at, max_attempts, tags, metadata)
     SELECT x.queue, x.task, COALESCE(x.args, 'null'::jsonb), x.priority,
            CASE WHEN x.run_at_us IS NOT NULL THEN to_timestamp(x.run_at_us / 1000000.0)
                 ELSE now() + x.delay_us * interval '1 microsecond' END,
-           x.max_attempts, x.tags
+           x.max_attempts, x.tags, COALESCE(x.metadata, '{}'::jsonb)
     FROM jsonb_to_recordset($1::jsonb) AS x(queue text, task text, args jsonb, priority smallint,
-         run_at_us bigint, delay_us bigint, max_attempts integer, tags jsonb)
+         run_at_us bigint, delay_us bigint, max_attempts integer, tags jsonb, metadata jsonb)
     RETURNING id, queue, run_at
 ), woken AS (
     SELECT pg_notify('tranq_jobs', q.queue)
@@ -26,14 +26,15 @@ SELECT id FROM ins WHERE (SELECT count(*) FROM woken) >= 0 ORDER BY id
 -- positive token), so the caller tells inserted from duplicate rows by it.
 WITH ins AS (
     INSERT INTO tranq_jobs (queue, task, args, priority, run_at, max_attempts, tags,
-                            unique_key, unique_states, lease_token)
+                            unique_key, unique_states, lease_token, metadata)
     SELECT x.queue, x.task, COALESCE(x.args, 'null'::jsonb), x.priority,
            CASE WHEN x.run_at_us IS NOT NULL THEN to_timestamp(x.run_at_us / 1000000.0)
                 ELSE now() + x.delay_us * interval '1 microsecond' END,
-           x.max_attempts, x.tags, x.unique_key, x.unique_states, $2::bigint
+           x.max_attempts, x.tags, x.unique_key, x.unique_states, $2::bigint,
+           COALESCE(x.metadata, '{}'::jsonb)
     FROM jsonb_to_recordset($1::jsonb) AS x(queue text, task text, args jsonb, priority smallint,
          run_at_us bigint, delay_us bigint, max_attempts integer, tags jsonb, unique_key text,
-         unique_states smallint)
+         unique_states smallint, metadata jsonb)
     ON CONFLICT (task, unique_key)
         WHERE unique_key IS NOT NULL
           AND (unique_states & CASE state WHEN 'available' THEN 1 WHEN 'running' THEN 2
@@ -49,6 +50,8 @@ SELECT id, task, unique_key, lease_token FROM ins WHERE (SELECT count(*) FROM wo
 
 -- name: job_claim
 -- $1 queue, $2 task names (text[] literal), $3 how many, $4 worker id, $5 lease in ms.
+-- Also returns how long each job was due before this claim (`pickup_us`, for the pickup
+-- metric) and the enqueuing span (`trace`, from metadata; see trace_link.rs).
 -- The attempt is counted here, but `attempted_at` stays NULL until the handler starts
 -- (job_mark_started): the rescuer gives the attempt back to a job whose worker died before
 -- starting it. The lease token grows, and comes from the clock (in microseconds), so that a claim
@@ -74,7 +77,9 @@ FROM picked
 WHERE j.id = picked.id
 RETURNING j.id, j.task, j.queue, j.args::text AS args, j.attempt::bigint AS attempt,
           j.max_attempts::bigint AS max_attempts, j.lease_token, j.priority::bigint AS priority,
-          (jsonb_array_length(j.errors) >= j.attempt)::int::bigint AS given_back
+          (jsonb_array_length(j.errors) >= j.attempt)::int::bigint AS given_back,
+          (extract(epoch FROM now() - j.run_at) * 1000000)::bigint AS pickup_us,
+          (j.metadata -> 'trace')::text AS trace
 
 -- name: job_claim_relaxed
 -- job_claim for a store built with `relaxed_commit(true)`: the claim commits without waiting for
@@ -103,7 +108,9 @@ FROM picked
 WHERE j.id = picked.id
 RETURNING j.id, j.task, j.queue, j.args::text AS args, j.attempt::bigint AS attempt,
           j.max_attempts::bigint AS max_attempts, j.lease_token, j.priority::bigint AS priority,
-          (jsonb_array_length(j.errors) >= j.attempt)::int::bigint AS given_back
+          (jsonb_array_length(j.errors) >= j.attempt)::int::bigint AS given_back,
+          (extract(epoch FROM now() - j.run_at) * 1000000)::bigint AS pickup_us,
+          (j.metadata -> 'trace')::text AS trace
 
 -- name: job_complete_many
 -- $1: [{"id", "token", "result"}]. Only the claim holding the current token may complete.

@@ -2,11 +2,11 @@
 -- the same value for every row of one statement. JSON documents are text.
 
 -- name: job_insert
-INSERT INTO tranq_jobs (queue, task, args, priority, run_at, max_attempts, tags)
+INSERT INTO tranq_jobs (queue, task, args, priority, run_at, max_attempts, tags, metadata)
 SELECT x.value ->> '$.queue', x.value ->> '$.task', x.value -> '$.args', x.value ->> '$.priority',
        COALESCE(x.value ->> '$.run_at_us',
                 CAST(unixepoch('subsec') * 1000000 AS INTEGER) + (x.value ->> '$.delay_us')),
-       x.value ->> '$.max_attempts', x.value -> '$.tags'
+       x.value ->> '$.max_attempts', x.value -> '$.tags', COALESCE(x.value -> '$.metadata', '{}')
 FROM json_each($1) AS x
 ORDER BY x.key
 RETURNING id
@@ -18,12 +18,13 @@ RETURNING id
 -- statement inserted carry the mark as their lease_token (negative: a claim replaces it with a
 -- positive token), so the caller tells inserted from duplicate rows by it.
 INSERT INTO tranq_jobs (queue, task, args, priority, run_at, max_attempts, tags,
-                        unique_key, unique_states, lease_token)
+                        unique_key, unique_states, lease_token, metadata)
 SELECT x.value ->> '$.queue', x.value ->> '$.task', x.value -> '$.args', x.value ->> '$.priority',
        COALESCE(x.value ->> '$.run_at_us',
                 CAST(unixepoch('subsec') * 1000000 AS INTEGER) + (x.value ->> '$.delay_us')),
        x.value ->> '$.max_attempts', x.value -> '$.tags',
-       x.value ->> '$.unique_key', x.value ->> '$.unique_states', $2
+       x.value ->> '$.unique_key', x.value ->> '$.unique_states', $2,
+       COALESCE(x.value -> '$.metadata', '{}')
 FROM json_each($1) AS x
 WHERE true
 ORDER BY x.key
@@ -37,6 +38,8 @@ RETURNING id, task, unique_key, lease_token
 
 -- name: job_claim
 -- $1 queue, $2 task names (JSON array), $3 how many, $4 worker id, $5 lease in ms.
+-- Also returns how long each job was due before this claim (`pickup_us`, for the pickup
+-- metric) and the enqueuing span (`trace`, from metadata; see trace_link.rs).
 -- Writers are serialised by SQLite itself: no SKIP LOCKED needed. Columns a hand edit may have
 -- left as text are read as integers, so that one odd row cannot fail the whole batch (the store
 -- then sets aside a row whose values are impossible).
@@ -64,7 +67,9 @@ RETURNING id, task, queue, args, attempt, CAST(max_attempts AS INTEGER) AS max_a
           lease_token, CAST(priority AS INTEGER) AS priority,
           CAST(json_array_length(CASE WHEN json_valid(errors) = 0 THEN '[]'
                                       WHEN json_type(errors) <> 'array' THEN '[]'
-                                      ELSE errors END) >= attempt AS INTEGER) AS given_back
+                                      ELSE errors END) >= attempt AS INTEGER) AS given_back,
+          CAST(unixepoch('subsec') * 1000000 AS INTEGER) - CAST(run_at AS INTEGER) AS pickup_us,
+          CASE WHEN json_valid(metadata) THEN metadata -> '$.trace' END AS trace
 
 -- name: job_complete_many
 -- The batch is unpacked once into a materialised table (SQLite indexes it for the lookups);

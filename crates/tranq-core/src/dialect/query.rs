@@ -42,7 +42,8 @@ pub enum RowShape {
     Nothing,
     /// `id`.
     Id,
-    /// `id, task, queue, args, attempt, max_attempts, lease_token, priority`.
+    /// `id, task, queue, args, attempt, max_attempts, lease_token, priority, given_back,
+    /// pickup_us, trace`.
     ClaimedJob,
     /// `task, count`.
     TaskCount,
@@ -81,6 +82,8 @@ impl RowShape {
                 ("lease_token", Int),
                 ("priority", Int),
                 ("given_back", Int),
+                ("pickup_us", Int),
+                ("trace", NullableText),
             ],
             RowShape::TaskCount => &[("task", Text), ("count", Int)],
             RowShape::Job => &[

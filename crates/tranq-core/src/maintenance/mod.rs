@@ -4,6 +4,7 @@
 
 mod leader;
 mod pruner;
+mod queue_depth;
 mod rescuer;
 mod unknown_tasks;
 
@@ -44,6 +45,13 @@ pub(crate) async fn run(shared: Arc<Shared>) {
     let mut prune = ticker(config.prune_interval);
     let mut scheduler = Scheduler::new(shared.periodic.clone());
     let mut periodic = ticker(scheduler::CHECK_INTERVAL);
+    // When sampling is off the ticker only exists: its branch below never runs.
+    let mut depth = ticker(
+        config
+            .queue_depth_interval
+            .unwrap_or(UNKNOWN_TASK_REPORT_INTERVAL),
+    );
+    let mut queue_depth = queue_depth::QueueDepth::default();
     report.tick().await; // the first report ran at start
     loop {
         tokio::select! {
@@ -62,6 +70,7 @@ pub(crate) async fn run(shared: Arc<Shared>) {
                     (false, true) => {
                         tracing::info!(worker = %config.worker_id, "tranq: elected leader");
                         prune.reset_immediately();
+                        depth.reset_immediately();
                     }
                     (true, false) => {
                         tracing::warn!(worker = %config.worker_id, "tranq: leadership lost");
@@ -85,6 +94,11 @@ pub(crate) async fn run(shared: Arc<Shared>) {
             }
             _ = periodic.tick(), if elector.is_leader() && !scheduler.is_empty() => {
                 scheduler.run_once(store, SystemTime::now()).await;
+            }
+            _ = depth.tick(), if elector.is_leader() && config.queue_depth_interval.is_some() => {
+                if let Err(error) = queue_depth.run_once(store).await {
+                    tracing::warn!(%error, "tranq: sampling queue depth failed; retrying next tick");
+                }
             }
             _ = shared.shutdown.cancelled() => break,
         }

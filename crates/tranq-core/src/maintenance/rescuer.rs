@@ -9,6 +9,7 @@ pub const RESCUE_BATCH: u32 = 1000;
 pub(crate) async fn run_once(shared: &Shared) {
     match shared.store.job_rescue_expired(RESCUE_BATCH).await {
         Ok(ids) if !ids.is_empty() => {
+            crate::worker::count_rescued(ids.len());
             tracing::warn!(count = ids.len(), ids = ?ids, "tranq: rescued jobs whose lease expired");
             shared.wake_all();
         }

@@ -92,6 +92,10 @@ pub trait Store: Send + Sync + 'static {
     /// Reads one job.
     async fn job_get(&self, id: JobId) -> Result<Option<JobInfo>>;
 
+    /// Every queue's jobs by state ([`SqlStore::queue_stats`]); the leader samples it for the
+    /// queue-depth gauges. Reads the whole jobs table.
+    async fn queue_stats(&self) -> Result<Vec<QueueStats>>;
+
     /// A stream of queue names with new work, when the database can push them.
     async fn subscribe(&self) -> Result<Option<Notifications>>;
 }

@@ -422,6 +422,9 @@ fn claimed(row: &Row, asked: Instant) -> Result<ClaimedJob> {
         priority: i16::try_from(row.int(7)?).map_err(|e| Error::Corrupt(e.to_string()))?,
         wait_for_start: row.int(8)? != 0,
         claimed_at: asked,
+        // Clocks may disagree a little: a job due in the future was due for no time.
+        due_before_claim: Duration::from_micros(u64::try_from(row.int(9)?).unwrap_or(0)),
+        enqueue_trace: crate::trace_link::EnqueueTrace::parse(row.opt_text(10)?),
     };
     // A claim counts an attempt and the schema allows at least one: anything else was made by
     // hand.
@@ -463,6 +466,10 @@ fn job_info(row: &Row) -> Result<JobInfo> {
 impl<B: Backend> Store for SqlStore<B> {
     fn dialect(&self) -> Dialect {
         self.backend.dialect()
+    }
+
+    async fn queue_stats(&self) -> Result<Vec<super::QueueStats>> {
+        self.fetch_queue_stats().await
     }
 
     async fn migrate(&self) -> Result<()> {

@@ -83,6 +83,10 @@ impl<B: Backend> SqlStore<B> {
     /// # Ok(()) }
     /// ```
     pub async fn queue_stats(&self) -> Result<Vec<QueueStats>> {
+        self.fetch_queue_stats().await
+    }
+
+    pub(super) async fn fetch_queue_stats(&self) -> Result<Vec<QueueStats>> {
         let dialect = self.backend().dialect();
         let query = dialect.query("queue_stats", Vec::new(), RowShape::QueueStats)?;
         self.backend()

@@ -140,6 +140,14 @@ impl WorkerBuilder {
         self.config.prune_interval = interval;
         self
     }
+    /// Has the leader sample every queue's jobs by state this often into the
+    /// `tranq_queue_jobs{queue, state}` gauges of the `metrics` facade (off by default: each
+    /// sample reads the whole jobs table; every 15 to 60 s suits most). See the book's
+    /// operations chapter, "Metrics".
+    pub fn queue_depth_interval(mut self, interval: Duration) -> Self {
+        self.config.queue_depth_interval = Some(interval);
+        self
+    }
     /// How long the leader lease lasts unless renewed (default 15 s). One worker at a time holds
     /// it and runs the leader-only maintenance; it renews the lease every third of it, and
     /// resigns at shutdown so that another worker takes over at once.
@@ -251,6 +259,7 @@ impl WorkerBuilder {
                     prefetch: AtomicUsize::new(self.config.prefetch_range(*concurrency).0),
                     prefetch_min: self.config.prefetch_range(*concurrency).0,
                     prefetch_max: self.config.prefetch_range(*concurrency).1,
+                    metrics: Default::default(),
                 })
             })
             .collect();

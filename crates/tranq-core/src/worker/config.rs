@@ -43,6 +43,8 @@ pub struct WorkerConfig {
     pub(crate) prune_interval: Duration,
     /// Queues with a global concurrency limit, across every worker.
     pub(crate) global_concurrency: Vec<(String, u32)>,
+    /// How often the leader samples the queue-depth gauges; `None`: never.
+    pub(crate) queue_depth_interval: Option<Duration>,
 }
 
 impl Default for WorkerConfig {
@@ -62,6 +64,7 @@ impl Default for WorkerConfig {
             retention: DEFAULT_RETENTION,
             prune_interval: DEFAULT_PRUNE_INTERVAL,
             global_concurrency: Vec::new(),
+            queue_depth_interval: None,
         }
     }
 }
@@ -118,6 +121,10 @@ impl WorkerConfig {
         for (name, interval) in [
             ("rescue", self.rescue_interval),
             ("prune", self.prune_interval),
+            (
+                "queue depth",
+                self.queue_depth_interval.unwrap_or(Duration::MAX),
+            ),
         ] {
             if interval.is_zero() {
                 return Err(Error::Config(format!(

@@ -70,7 +70,10 @@ async fn run(
             job.task = %job.task,
             job.queue = %job.queue,
             job.attempt = job.attempt,
+            job.enqueued_by_span = tracing::field::Empty,
         );
+        crate::trace_link::link(&span, job.enqueue_trace.as_ref());
+        let metrics = queue.metrics.of(&job);
         // Recorded with the next outcomes the completer stores (see completer.rs); a job given
         // back before waits for it.
         let (stored, recorded) = if job.wait_for_start {
@@ -86,13 +89,17 @@ async fn run(
         if let (Ok(()), Some(recorded)) = (sent, recorded) {
             let _ = recorded.await;
         }
+        metrics.started(&job);
+        let began = Instant::now();
         let report = run_one(&shared, &job, call_off).instrument(span).await;
+        let took = began.elapsed();
         let next = {
             let mut in_flight = shared.in_flight();
             // An attempt taken by shutdown was released; its late outcome must not be stored.
             if in_flight.remove(&job.lease()).is_none() {
                 break;
             }
+            metrics.finished(&report, took);
             let _ = reports.send(report);
             if shared.shutdown.is_cancelled() {
                 None

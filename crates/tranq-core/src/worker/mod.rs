@@ -8,12 +8,14 @@ mod executor;
 mod fetcher;
 mod heartbeat;
 mod log_fields;
+mod metrics;
 mod notifier;
 mod outcome;
 mod running;
 mod shutdown;
 mod storable;
 
+pub(crate) use self::metrics::rescued as count_rescued;
 pub use backoff::Backoff;
 pub use builder::WorkerBuilder;
 pub use config::{
@@ -97,6 +99,8 @@ pub(crate) struct QueueSlots {
     pub(crate) prefetch: AtomicUsize,
     pub(crate) prefetch_min: usize,
     pub(crate) prefetch_max: usize,
+    /// The queue's job metrics, by task.
+    pub(crate) metrics: self::metrics::QueueMetrics,
 }
 
 impl QueueSlots {
