@@ -20,6 +20,8 @@ mod state;
 mod store;
 mod task;
 mod task_error;
+#[cfg(feature = "testing")]
+pub mod testing;
 mod unique;
 mod worker;
 
