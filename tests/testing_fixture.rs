@@ -64,12 +64,24 @@ async fn fixture_works(make: impl AsyncFn() -> TestDatabase, admin_url: Option<&
     drop(other);
     match admin_url {
         Some(admin) => {
-            assert!(!exists(admin, dialect, &name).await, "cleanup dropped {name}");
-            assert!(!exists(admin, dialect, &other_name).await, "drop dropped {other_name}");
+            assert!(
+                !exists(admin, dialect, &name).await,
+                "cleanup dropped {name}"
+            );
+            assert!(
+                !exists(admin, dialect, &other_name).await,
+                "drop dropped {other_name}"
+            );
         }
         None => {
-            assert!(!std::path::Path::new(&name).exists(), "cleanup deleted {name}");
-            assert!(!std::path::Path::new(&other_name).exists(), "drop deleted {other_name}");
+            assert!(
+                !std::path::Path::new(&name).exists(),
+                "cleanup deleted {name}"
+            );
+            assert!(
+                !std::path::Path::new(&other_name).exists(),
+                "drop deleted {other_name}"
+            );
         }
     }
 }
@@ -98,5 +110,11 @@ async fn a_sqlite_test_database_is_fresh_migrated_and_deleted() {
 #[tokio::test]
 async fn a_server_that_cannot_be_reached_is_an_error() {
     let refused = TestDatabase::postgres_at("postgres://postgres@127.0.0.1:1/test").await;
-    assert!(matches!(refused, Err(testing::TestingError::Tranq(tranq::Error::Connect { .. }))), "{refused:?}");
+    assert!(
+        matches!(
+            refused,
+            Err(testing::TestingError::Tranq(tranq::Error::Connect { .. }))
+        ),
+        "{refused:?}"
+    );
 }

@@ -147,7 +147,9 @@ impl TestDatabase {
                 let sql = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name);
                 execute(admin, &sql).await
             }
-            (Some(admin), _) => execute(admin, &format!("DROP DATABASE IF EXISTS {}", self.name)).await,
+            (Some(admin), _) => {
+                execute(admin, &format!("DROP DATABASE IF EXISTS {}", self.name)).await
+            }
             (None, _) => {
                 for suffix in ["", "-wal", "-shm"] {
                     match std::fs::remove_file(format!("{}{suffix}", self.name)) {
@@ -239,6 +241,9 @@ mod tests {
             with_database("postgres://u@h:5432/test?sslmode=disable", "x"),
             "postgres://u@h:5432/x?sslmode=disable"
         );
-        assert_eq!(with_database("mysql://root@h/test", "x"), "mysql://root@h/x");
+        assert_eq!(
+            with_database("mysql://root@h/test", "x"),
+            "mysql://root@h/x"
+        );
     }
 }

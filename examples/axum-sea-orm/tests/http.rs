@@ -42,7 +42,12 @@ async fn orders_commit_with_their_job_and_roll_back_without_it() {
 
     // Run the queued invoice job here, as a worker would.
     let report = testing::drain(&store).await.unwrap();
-    assert_eq!((report.ran, report.completed), (1, 1), "{:?}", report.failed);
+    assert_eq!(
+        (report.ran, report.completed),
+        (1, 1),
+        "{:?}",
+        report.failed
+    );
 
     let view: OrderView = http
         .get(format!("{base}/orders/{id}"))

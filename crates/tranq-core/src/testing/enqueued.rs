@@ -146,14 +146,16 @@ pub fn found_unexpected<T: Task>(job: &JobInfo) -> String {
 #[doc(hidden)]
 pub fn decode<T: Task>(jobs: Vec<JobInfo>) -> Result<Vec<(JobInfo, T::Args)>, TestingError> {
     jobs.into_iter()
-        .map(|job| match serde_json::from_value::<T::Args>(job.args.clone()) {
-            Ok(args) => Ok((job, args)),
-            Err(e) => Err(TestingError::Args {
-                id: job.id,
-                task: job.task.clone(),
-                reason: e.to_string(),
-            }),
-        })
+        .map(
+            |job| match serde_json::from_value::<T::Args>(job.args.clone()) {
+                Ok(args) => Ok((job, args)),
+                Err(e) => Err(TestingError::Args {
+                    id: job.id,
+                    task: job.task.clone(),
+                    reason: e.to_string(),
+                }),
+            },
+        )
         .collect()
 }
 

@@ -204,9 +204,11 @@ impl<B: Backend> TestWorker<B> {
         job: ClaimedJob,
         report: &mut DrainReport,
     ) -> Result<(), TestingError> {
-        let lacking = registry
-            .get(&job.task)
-            .and_then(|r| r.state().filter(|ty| !self.states.has(*ty)).map(|ty| (r, ty)));
+        let lacking = registry.get(&job.task).and_then(|r| {
+            r.state()
+                .filter(|ty| !self.states.has(*ty))
+                .map(|ty| (r, ty))
+        });
         if let Some((registration, ty)) = lacking {
             self.give_back(&job).await?;
             return Err(Error::MissingState {
@@ -227,9 +229,7 @@ impl<B: Backend> TestWorker<B> {
         let completed_in_txn = around.completed_in_txn.clone();
         let outcome = attempt(&job, around).await;
         let outcome = match outcome {
-            Outcome::Completed(_)
-                if completed_in_txn.load(std::sync::atomic::Ordering::SeqCst) =>
-            {
+            Outcome::Completed(_) if completed_in_txn.load(std::sync::atomic::Ordering::SeqCst) => {
                 Outcome::CompletedInTransaction
             }
             outcome => outcome,
