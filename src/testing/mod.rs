@@ -80,6 +80,7 @@
 
 #[cfg(feature = "sea-orm")]
 mod database;
+#[cfg(any(feature = "sea-orm", feature = "diesel", feature = "diesel-async"))]
 mod in_transaction;
 
 #[cfg(feature = "sea-orm")]
