@@ -82,6 +82,7 @@
 //! | `diesel-async` | [`diesel_async`]: enqueue in diesel-async transactions, a store over a bb8 pool |
 //! | `postgres`, `mysql`, `sqlite` | that database for every adapter enabled (Diesel's `postgres` links libpq, its `mysql` libmysqlclient; SQLite is compiled in) |
 //! | `sea-orm-migration` | tranq's schema as `sea-orm-migration` migrations for your own `Migrator` |
+//! | `testing` | [`testing`]: assert what was enqueued, run queued jobs inline, a database per test (for `[dev-dependencies]`) |
 //!
 //! ## Learn more
 //!
@@ -107,6 +108,10 @@ pub use tranq_core::{
 #[cfg(feature = "macros")]
 #[cfg_attr(docsrs, doc(cfg(feature = "macros")))]
 pub use tranq_macros::task;
+
+#[cfg(feature = "testing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
+pub mod testing;
 
 /// What `#[task]` expands to. Not public API.
 #[doc(hidden)]

@@ -87,6 +87,29 @@ const SNAPSHOT: &[&str] = &[
     "sea_orm::migrations",
     "shutdown_signal",
     "task",
+    // Feature `testing` (an out-of-line module, `src/testing/mod.rs`); `testing::diesel` and
+    // `testing::diesel_async` hold `enqueued_in`, `assert_enqueued_in`, `assert_not_enqueued_in`.
+    "testing",
+    "testing::DEFAULT_DRAIN_LIMIT",
+    "testing::DEFAULT_MYSQL_URL",
+    "testing::DEFAULT_POSTGRES_URL",
+    "testing::DrainReport",
+    "testing::Failure",
+    "testing::MYSQL_URL_VAR",
+    "testing::POSTGRES_URL_VAR",
+    "testing::TestDatabase",
+    "testing::TestWorker",
+    "testing::TestingError",
+    "testing::assert_enqueued",
+    "testing::assert_enqueued_in",
+    "testing::assert_not_enqueued",
+    "testing::assert_not_enqueued_in",
+    "testing::diesel",
+    "testing::diesel_async",
+    "testing::drain",
+    "testing::enqueued",
+    "testing::enqueued_in",
+    "testing::run_job",
 ];
 
 fn hidden(attrs: &[syn::Attribute]) -> bool {
@@ -122,8 +145,17 @@ fn public_names(items: &[syn::Item], prefix: &str, out: &mut BTreeSet<String>) {
             {
                 let name = format!("{prefix}{}", m.ident);
                 out.insert(name.clone());
-                if let Some((_, inner)) = &m.content {
-                    public_names(inner, &format!("{name}::"), out);
+                match &m.content {
+                    Some((_, inner)) => public_names(inner, &format!("{name}::"), out),
+                    // An out-of-line module (`pub mod testing;`): its file under `src/`.
+                    None => {
+                        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/src/").to_owned()
+                            + &name.replace("::", "/")
+                            + "/mod.rs";
+                        let source = std::fs::read_to_string(&path).unwrap();
+                        let file = syn::parse_file(&source).unwrap();
+                        public_names(&file.items, &format!("{name}::"), out);
+                    }
                 }
             }
             _ => {}

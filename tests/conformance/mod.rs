@@ -31,6 +31,7 @@ pub mod shutdown;
 pub mod state;
 pub mod stats;
 pub mod tasks;
+pub mod testing;
 pub mod unique;
 
 pub use harness::{End, Enqueued, Harness, OpenTx, ids_of};
@@ -93,6 +94,9 @@ macro_rules! suite {
             unique::concurrent_batches_with_overlapping_keys_leave_one_live_job_per_key,
             unique::a_key_is_held_per_task_while_live_and_a_period_key_also_once_completed,
             metrics::job_counters_and_histograms_move_with_each_outcome_and_the_leader_samples_depth,
+            testing::assert_enqueued_finds_committed_jobs_by_their_arguments_and_says_what_is_there,
+            testing::drain_runs_due_jobs_and_the_jobs_they_enqueue_and_reports_failures,
+            testing::run_job_runs_exactly_that_job_due_or_not,
         );
         $crate::suite!(@current_thread $harness;
             running::jobs_of_unknown_tasks_are_left_untouched_and_reported,

@@ -234,3 +234,27 @@ pub async fn without_args(ctx: TaskContext, _args: ()) -> Result<(), TaskError> 
     record("without_args", ctx.job_id(), ctx.attempt());
     Ok(())
 }
+
+/// Inserts jobs through a store of the test's database (the `tranq::testing` tests give it to
+/// the test worker).
+#[derive(Clone)]
+pub struct Spawner(pub std::sync::Arc<dyn tranq::internal::Store>);
+
+/// Enqueues a `note` job under `<key>/child`; on a queue of its own, as it takes a state.
+#[tranq::task(queue = "spawning")]
+pub async fn spawns_note(
+    ctx: TaskContext,
+    args: Key,
+    tranq::State(spawner): tranq::State<Spawner>,
+) -> Result<(), TaskError> {
+    record(&args.key, ctx.job_id(), ctx.attempt());
+    let child = tranq::JobBuilder::<Note>::new()
+        .build(&key(&format!("{}/child", args.key)))
+        .map_err(|e| TaskError::retry(e.to_string()))?;
+    spawner
+        .0
+        .job_insert_many(&[child])
+        .await
+        .map_err(|e| TaskError::retry(e.to_string()))?;
+    Ok(())
+}

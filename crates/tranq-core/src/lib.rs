@@ -22,6 +22,8 @@ mod state;
 mod store;
 mod task;
 mod task_error;
+#[cfg(feature = "testing")]
+pub mod testing;
 mod trace_link;
 mod unique;
 mod worker;

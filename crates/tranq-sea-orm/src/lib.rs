@@ -46,6 +46,18 @@ pub struct SeaOrm;
 /// `Store::new(db.clone())`.
 pub type Store = tranq_core::SqlStore<SeaOrmBackend>;
 
+/// Runs the query `build` makes for the dialect of `conn` on `conn` (a transaction, say) and
+/// returns its rows: how `tranq::testing` reads jobs through a caller's open transaction. Not
+/// public API.
+#[doc(hidden)]
+pub async fn fetch_on<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    build: impl FnOnce(tranq_core::Dialect) -> tranq_core::Result<tranq_core::Query>,
+) -> tranq_core::Result<Vec<tranq_core::Row>> {
+    let query = build(exec::dialect(conn.get_database_backend())?)?;
+    exec::fetch(conn, &query).await
+}
+
 /// Creates or upgrades tranq's tables in the database behind `db`. Idempotent, and safe when
 /// several processes run it at once.
 pub async fn migrate(db: &sea_orm::DatabaseConnection) -> tranq_core::Result<()> {

@@ -137,6 +137,31 @@ SELECT j.id, j.task, j.queue, j.args, CAST(j.attempt AS SIGNED) AS attempt,
 FROM JSON_TABLE($8, '$[*]' COLUMNS (id BIGINT PATH '$')) AS c
 JOIN tranq_jobs AS j ON j.id = c.id
 
+-- name: job_claim_id_select
+-- $1 id. The job, locked, when it is available or retryable, due or not (tranq::testing's
+-- run_job runs a scheduled job now).
+SELECT id FROM tranq_jobs WHERE id = $1 AND claimable = 1 FOR UPDATE
+
+-- name: job_claim_id
+-- $2 worker id, $3 lease in ms, $4 the id locked by job_claim_id_select; as job_claim.
+UPDATE JSON_TABLE($4, '$[*]' COLUMNS (id BIGINT PATH '$')) AS c
+STRAIGHT_JOIN tranq_jobs AS j ON j.id = c.id
+SET j.state = 'running',
+    j.attempt = j.attempt + 1,
+    j.attempted_at = NULL,
+    j.lease_owner = $2,
+    j.lease_token = GREATEST(j.lease_token + 1,
+        CAST(TIMESTAMPDIFF(MICROSECOND, '1970-01-01 00:00:00', UTC_TIMESTAMP(6)) AS SIGNED)),
+    j.lease_expires_at = TIMESTAMPADD(MICROSECOND, $3 * 1000, UTC_TIMESTAMP(6))
+
+-- name: job_claim_id_fetch
+SELECT j.id, j.task, j.queue, j.args, CAST(j.attempt AS SIGNED) AS attempt,
+       CAST(j.max_attempts AS SIGNED) AS max_attempts, j.lease_token,
+       CAST(j.priority AS SIGNED) AS priority,
+       CAST(JSON_LENGTH(j.errors) >= j.attempt AS SIGNED) AS given_back
+FROM JSON_TABLE($4, '$[*]' COLUMNS (id BIGINT PATH '$')) AS c
+JOIN tranq_jobs AS j ON j.id = c.id
+
 -- name: job_complete_many_select, job_complete_delete_many_select, job_release_many_select, job_heartbeat_many_select
 -- $1 [{"id", "token", ...}]: the rows still running under the given leases, locked. The store
 -- sends the leases in id order and the join walks them in that order (STRAIGHT_JOIN), so every

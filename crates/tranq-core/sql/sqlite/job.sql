@@ -71,6 +71,24 @@ RETURNING id, task, queue, args, attempt, CAST(max_attempts AS INTEGER) AS max_a
           CAST(unixepoch('subsec') * 1000000 AS INTEGER) - CAST(run_at AS INTEGER) AS pickup_us,
           CASE WHEN json_valid(metadata) THEN metadata -> '$.trace' END AS trace
 
+-- name: job_claim_id
+-- $1 id, $2 worker id, $3 lease in ms. Claims one job by its id when it is available or
+-- retryable, due or not (tranq::testing's run_job runs a scheduled job now); otherwise as
+-- job_claim.
+UPDATE tranq_jobs
+SET state = 'running',
+    attempt = attempt + 1,
+    attempted_at = NULL,
+    lease_owner = $2,
+    lease_token = max(lease_token + 1, CAST(unixepoch('subsec') * 1000000 AS INTEGER)),
+    lease_expires_at = CAST(unixepoch('subsec') * 1000000 AS INTEGER) + $3 * 1000
+WHERE id = $1 AND state IN ('available', 'retryable')
+RETURNING id, task, queue, args, attempt, CAST(max_attempts AS INTEGER) AS max_attempts,
+          lease_token, CAST(priority AS INTEGER) AS priority,
+          CAST(json_array_length(CASE WHEN json_valid(errors) = 0 THEN '[]'
+                                      WHEN json_type(errors) <> 'array' THEN '[]'
+                                      ELSE errors END) >= attempt AS INTEGER) AS given_back
+
 -- name: job_complete_many
 -- The batch is unpacked once into a materialised table (SQLite indexes it for the lookups);
 -- an UPDATE ... FROM json_each here was planned as a scan of tranq_jobs per batch row.

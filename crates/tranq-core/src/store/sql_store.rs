@@ -24,6 +24,7 @@ pub(crate) const QUERY_NAMES: &[&str] = &[
     "job_claim",
     "job_queue_lock_insert",
     "job_running_count",
+    "job_claim_id",
     "job_complete_many",
     "job_complete_in_txn",
     "job_complete_delete_many",
@@ -162,6 +163,29 @@ impl<B: Backend> SqlStore<B> {
             .iter()
             .map(job_info)
             .collect()
+    }
+
+    /// Claims job `id` when it is available or retryable, due or not, leasing it to
+    /// `worker_id` for `lease`: the claim of [`job_claim`](Store::job_claim) for one job named
+    /// by id. `None` when there is no such job or it is in another state. What
+    /// `tranq::testing`'s `run_job` runs on; not public API.
+    #[doc(hidden)]
+    pub async fn job_claim_id(
+        &self,
+        id: JobId,
+        worker_id: &str,
+        lease: Duration,
+    ) -> Result<Option<ClaimedJob>> {
+        let params = vec![
+            Value::Int(id.0),
+            Value::Text(worker_id.to_owned()),
+            millis(lease),
+        ];
+        let asked = Instant::now();
+        let rows = self
+            .update_returning("job_claim_id", params, RowShape::ClaimedJob)
+            .await?;
+        rows.first().map(|row| claimed(row, asked)).transpose()
     }
 
     /// Cancels a job. A waiting one (available, scheduled or retryable) is cancelled at once and
@@ -437,7 +461,7 @@ fn claimed(row: &Row, asked: Instant) -> Result<ClaimedJob> {
     Ok(job)
 }
 
-fn job_info(row: &Row) -> Result<JobInfo> {
+pub(crate) fn job_info(row: &Row) -> Result<JobInfo> {
     let json = |i: usize| -> Result<serde_json::Value> {
         serde_json::from_str(row.text(i)?).map_err(|e| Error::Corrupt(format!("column {i}: {e}")))
     };

@@ -20,6 +20,8 @@ use super::completer::Report;
 use super::outcome::{Outcome, decide};
 use super::{CallOff, InFlight, QueueSlots, Shared};
 use crate::job::ClaimedJob;
+use crate::registry::Registry;
+use crate::state::States;
 use crate::task::TaskContext;
 
 /// Starts an executor on `permit` (a free slot of `queue`) with the next buffered job of
@@ -167,7 +169,30 @@ async fn execute(
     called_off: CancellationToken,
     completed_in_txn: Arc<std::sync::atomic::AtomicBool>,
 ) -> Outcome {
-    let Some(registration) = shared.registry.get(&job.task) else {
+    let around = Around {
+        registry: &shared.registry,
+        states: &shared.states,
+        shutdown: shared.shutdown.clone(),
+        called_off,
+        completed_in_txn,
+    };
+    attempt(job, around).await
+}
+
+/// What an attempt runs within: the tasks, the shared state, and the tokens its context
+/// watches.
+pub(crate) struct Around<'a> {
+    pub(crate) registry: &'a Registry,
+    pub(crate) states: &'a States,
+    pub(crate) shutdown: CancellationToken,
+    pub(crate) called_off: CancellationToken,
+    pub(crate) completed_in_txn: Arc<std::sync::atomic::AtomicBool>,
+}
+
+/// Runs one attempt of `job`: decodes its arguments, runs its handler under its timeout and
+/// catches a panic. Shared by the worker and `tranq::testing`.
+pub(crate) async fn attempt(job: &ClaimedJob, around: Around<'_>) -> Outcome {
+    let Some(registration) = around.registry.get(&job.task) else {
         return Outcome::UnknownTask;
     };
     let ctx = TaskContext {
@@ -177,10 +202,10 @@ async fn execute(
         attempt: job.attempt,
         max_attempts: job.max_attempts,
         lease_token: job.lease_token,
-        shutdown: shared.shutdown.clone(),
-        called_off,
-        states: shared.states.clone(),
-        completed_in_txn,
+        shutdown: around.shutdown,
+        called_off: around.called_off,
+        states: around.states.clone(),
+        completed_in_txn: around.completed_in_txn,
     };
     let run = match registration.start(ctx, &job.args) {
         Ok(run) => run,

@@ -24,6 +24,12 @@ pub use config::{
     WorkerConfig,
 };
 pub use storable::{MAX_ERROR_MESSAGE_BYTES, MAX_RESULT_BYTES};
+#[cfg(feature = "testing")]
+pub(crate) use {
+    completer::Report,
+    executor::{Around, attempt},
+    outcome::{Outcome, decide},
+};
 
 use std::collections::{HashMap, VecDeque};
 use std::future::Future;
