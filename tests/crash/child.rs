@@ -95,13 +95,7 @@ pub struct CrashArgs {
 /// handlers.
 #[tranq::task(queue = "crash")]
 pub async fn crash_job(ctx: TaskContext, args: CrashArgs) -> Result<(), TaskError> {
-    let db = RUN_LOG
-        .get()
-        .ok_or_else(|| TaskError::retry("not in a crash-test worker process".to_owned()))?;
-    let started = runs::now_us();
-    note_start(&ctx, started);
-    runs::record_start(db, &ctx, started).await;
-    work(args.ms).await;
+    let db = start_and_work(&ctx, args.ms).await?;
     runs::record_end(db, &ctx, runs::now_us()).await;
     if args.snooze_forever && ctx.attempt() == 1 {
         return Err(TaskError::snooze(Duration::MAX));
@@ -115,13 +109,7 @@ pub async fn crash_job(ctx: TaskContext, args: CrashArgs) -> Result<(), TaskErro
 /// and the refusal is noted in `crash_fenced`.
 #[tranq::task(queue = "crash_effects")]
 pub async fn effect_job(ctx: TaskContext, args: CrashArgs) -> Result<(), TaskError> {
-    let db = RUN_LOG
-        .get()
-        .ok_or_else(|| TaskError::retry("not in a crash-test worker process".to_owned()))?;
-    let started = runs::now_us();
-    note_start(&ctx, started);
-    runs::record_start(db, &ctx, started).await;
-    work(args.ms).await;
+    let db = start_and_work(&ctx, args.ms).await?;
     let txn = db.begin().await?;
     txn.execute_unprepared(&format!(
         "INSERT INTO crash_effects (job_id, token, pid) VALUES ({}, {}, {})",
@@ -147,6 +135,21 @@ pub async fn effect_job(ctx: TaskContext, args: CrashArgs) -> Result<(), TaskErr
 #[tranq::task(queue = "crash")]
 pub async fn tick_job(_ctx: TaskContext, _args: ()) -> Result<(), TaskError> {
     Ok(())
+}
+
+/// A job's start, noted and logged, then `ms` of work; the run log's connection.
+async fn start_and_work(
+    ctx: &TaskContext,
+    ms: u64,
+) -> Result<&'static DatabaseConnection, TaskError> {
+    let db = RUN_LOG
+        .get()
+        .ok_or_else(|| TaskError::retry("not in a crash-test worker process".to_owned()))?;
+    let started = runs::now_us();
+    note_start(ctx, started);
+    runs::record_start(db, ctx, started).await;
+    work(ms).await;
+    Ok(db)
 }
 
 /// `ms` of work that advances only while the process runs, like work on the CPU: in steps of

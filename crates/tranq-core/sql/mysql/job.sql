@@ -158,7 +158,9 @@ SET j.state = 'running',
 SELECT j.id, j.task, j.queue, j.args, CAST(j.attempt AS SIGNED) AS attempt,
        CAST(j.max_attempts AS SIGNED) AS max_attempts, j.lease_token,
        CAST(j.priority AS SIGNED) AS priority,
-       CAST(JSON_LENGTH(j.errors) >= j.attempt AS SIGNED) AS given_back
+       CAST(JSON_LENGTH(j.errors) >= j.attempt AS SIGNED) AS given_back,
+       CAST(GREATEST(TIMESTAMPDIFF(MICROSECOND, j.run_at, UTC_TIMESTAMP(6)), 0) AS SIGNED) AS pickup_us,
+       CAST(JSON_EXTRACT(j.metadata, '$.trace') AS CHAR) AS trace
 FROM JSON_TABLE($4, '$[*]' COLUMNS (id BIGINT PATH '$')) AS c
 JOIN tranq_jobs AS j ON j.id = c.id
 

@@ -101,7 +101,9 @@ FROM picked
 WHERE j.id = picked.id
 RETURNING j.id, j.task, j.queue, j.args::text AS args, j.attempt::bigint AS attempt,
           j.max_attempts::bigint AS max_attempts, j.lease_token, j.priority::bigint AS priority,
-          (jsonb_array_length(j.errors) >= j.attempt)::int::bigint AS given_back
+          (jsonb_array_length(j.errors) >= j.attempt)::int::bigint AS given_back,
+          GREATEST((extract(epoch FROM now() - j.run_at) * 1000000)::bigint, 0) AS pickup_us,
+          (j.metadata -> 'trace')::text AS trace
 
 -- name: job_claim_relaxed
 -- job_claim for a store built with `relaxed_commit(true)`: the claim commits without waiting for

@@ -87,7 +87,10 @@ RETURNING id, task, queue, args, attempt, CAST(max_attempts AS INTEGER) AS max_a
           lease_token, CAST(priority AS INTEGER) AS priority,
           CAST(json_array_length(CASE WHEN json_valid(errors) = 0 THEN '[]'
                                       WHEN json_type(errors) <> 'array' THEN '[]'
-                                      ELSE errors END) >= attempt AS INTEGER) AS given_back
+                                      ELSE errors END) >= attempt AS INTEGER) AS given_back,
+          max(CAST(unixepoch('subsec') * 1000000 AS INTEGER) - CAST(run_at AS INTEGER), 0)
+              AS pickup_us,
+          CASE WHEN json_valid(metadata) THEN metadata -> '$.trace' END AS trace
 
 -- name: job_complete_many
 -- The batch is unpacked once into a materialised table (SQLite indexes it for the lookups);
