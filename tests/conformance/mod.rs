@@ -93,6 +93,7 @@ macro_rules! suite {
             complete_in::a_job_completed_in_its_handlers_transaction_commits_with_its_writes_or_not_at_all,
             unique::concurrent_batches_with_overlapping_keys_leave_one_live_job_per_key,
             unique::a_key_is_held_per_task_while_live_and_a_period_key_also_once_completed,
+            unique::a_finished_job_whose_key_another_holds_is_not_retried_and_says_why,
             metrics::job_counters_and_histograms_move_with_each_outcome_and_the_leader_samples_depth,
             testing::assert_enqueued_finds_committed_jobs_by_their_arguments_and_says_what_is_there,
             testing::drain_runs_due_jobs_and_the_jobs_they_enqueue_and_reports_failures,

@@ -227,3 +227,27 @@ pub async fn a_key_is_held_per_task_while_live_and_a_period_key_also_once_comple
     ));
     h.cleanup().await;
 }
+
+pub async fn a_finished_job_whose_key_another_holds_is_not_retried_and_says_why<H: Harness>() {
+    let h: H = setup("unique_retry").await;
+    let store = SqlStore::<H::Backend>::new(h.backend());
+    let enqueue = |jobs: Vec<NewJob>| {
+        let h = &h;
+        async move { h.enqueue(jobs, End::Commit).await.unwrap().outcomes }
+    };
+    let [Enqueued::Inserted(first)] = enqueue(vec![unique_note::<H>("again")]).await[..] else {
+        panic!("the first job of a key is inserted")
+    };
+    store.discard(first).await.unwrap();
+    // Discarded, it no longer holds the key: a second job takes it.
+    let [Enqueued::Inserted(second)] = enqueue(vec![unique_note::<H>("again")]).await[..] else {
+        panic!("a discarded job frees its key")
+    };
+    match store.retry(first).await {
+        Err(tranq::Error::UniqueKeyTaken { id, .. }) if id == first.0 => {}
+        other => panic!("retrying a job whose key is taken: {other:?}"),
+    }
+    assert_eq!(h.job(first).await.state, JobState::Discarded);
+    assert_eq!(h.job(second).await.state, JobState::Available);
+    h.cleanup().await;
+}

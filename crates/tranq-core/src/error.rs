@@ -101,6 +101,16 @@ pub enum Error {
         /// What is wrong, and what is expected.
         reason: String,
     },
+    /// `store.retry(id)` of a finished job whose unique key another live job holds now: running
+    /// it again would make two.
+    #[error(
+        "job {id} cannot be retried: another job of its task holds its unique key now; wait for that job to finish, or enqueue without the key"
+    )]
+    #[non_exhaustive]
+    UniqueKeyTaken {
+        /// The job asked to be retried.
+        id: i64,
+    },
     /// A job's unique key cannot be stored.
     #[error("the unique key of a job of task `{task}` is refused: {reason}")]
     #[non_exhaustive]
@@ -285,6 +295,13 @@ impl Error {
     /// [`is_transient`](Error::is_transient)).
     pub fn is_deadlock(&self) -> bool {
         matches!(self, Error::Database { message, .. } if message.to_ascii_lowercase().contains("deadlock"))
+    }
+
+    /// True when the database refused a write because another job holds the same task and
+    /// unique key (the unique index `tranq_jobs_unique_idx`; SQLite names its columns instead).
+    pub(crate) fn is_unique_key_taken(&self) -> bool {
+        matches!(self, Error::Database { message, .. }
+            if message.contains("tranq_jobs_unique_idx") || message.contains("tranq_jobs.unique_key"))
     }
 }
 

@@ -227,15 +227,19 @@ impl<B: Backend> SqlStore<B> {
 
     /// Makes a retryable, discarded or cancelled job runnable at once, keeping its attempts (one
     /// more is allowed when they were all used up). [`Error::NoSuchJob`] when there is none,
-    /// [`Error::WrongJobState`] when it is waiting, running or completed.
+    /// [`Error::WrongJobState`] when it is waiting, running or completed,
+    /// [`Error::UniqueKeyTaken`] when another live job holds its unique key now.
     pub async fn retry(&self, id: JobId) -> Result<()> {
         self.control(id, Control::Retry).await
     }
 
     /// Runs `action`'s conditional update; when it changed nothing, says why.
     async fn control(&self, id: JobId, action: Control) -> Result<()> {
-        if self.changed(action.query(), vec![Value::Int(id.0)]).await? {
-            return Ok(());
+        match self.changed(action.query(), vec![Value::Int(id.0)]).await {
+            Ok(true) => return Ok(()),
+            Ok(false) => {}
+            Err(e) if e.is_unique_key_taken() => return Err(Error::UniqueKeyTaken { id: id.0 }),
+            Err(e) => return Err(e),
         }
         match <Self as Store>::job_get(self, id).await? {
             None => Err(Error::NoSuchJob { id: id.0 }),
