@@ -90,14 +90,6 @@ impl<'a> InsertPlan<'a> {
         }
     }
 
-    /// Jobs the statement sends, in its order.
-    fn sent(&self) -> Vec<&'a NewJob> {
-        match &self.unique {
-            None => self.jobs.iter().collect(),
-            Some(u) => u.sent.iter().map(|&i| &self.jobs[i]).collect(),
-        }
-    }
-
     /// The jobs of the plan, in the order given.
     pub(crate) fn jobs(&self) -> &'a [NewJob] {
         self.jobs
@@ -123,10 +115,17 @@ impl<'a> InsertPlan<'a> {
     /// The statement inserting the sent jobs `from..to` alone, or, with `read_back`, the query
     /// reading the rows an insert of unique jobs run without `RETURNING` wrote or found.
     pub(crate) fn query_for(&self, from: usize, to: usize, read_back: bool) -> Result<Query> {
-        let sent = self.sent();
-        let rows = &sent[from..to];
-        let json = serde_json::to_string(rows).map_err(|source| Error::Serialize {
-            task: rows.first().map_or("?", |j| j.task()),
+        // The plain insert serialises the caller's slice as it is (the bulk path); a unique
+        // batch, its first job of each key in key order.
+        let json = match &self.unique {
+            None => serde_json::to_string(&self.jobs[from..to]),
+            Some(u) => {
+                let sent: Vec<&NewJob> = u.sent[from..to].iter().map(|&i| &self.jobs[i]).collect();
+                serde_json::to_string(&sent)
+            }
+        }
+        .map_err(|source| Error::Serialize {
+            task: self.jobs.first().map_or("?", |j| j.task()),
             source,
         })?;
         match &self.unique {

@@ -45,7 +45,7 @@ pub use new_job::{
     DEFAULT_MAX_PAYLOAD_BYTES, Enqueue, Executor, JobBuilder, MAX_QUEUE_NAME_LEN, NewJob,
     validate_queue,
 };
-pub use periodic::{Periodic, PeriodicJob, Schedule};
+pub use periodic::{Periodic, Schedule};
 pub use registry::{Registration, Registry};
 pub use shutdown_signal::{ShutdownSignal, shutdown_signal};
 pub use state::{State, StateType};

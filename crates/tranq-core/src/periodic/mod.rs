@@ -57,7 +57,7 @@ pub(crate) fn declared<T: Task>() -> Option<Result<PeriodicJob>> {
 
 /// One periodic job as the scheduler keeps it: its schedule and the job it enqueues.
 #[derive(Debug, Clone)]
-pub struct PeriodicJob {
+pub(crate) struct PeriodicJob {
     schedule: Schedule,
     template: NewJob,
     /// The hash of schedule, task and arguments: the stable part of each tick's unique key.

@@ -118,7 +118,8 @@ impl Control {
     /// The states it applies to, for messages.
     pub(crate) fn applies_to(self) -> &'static str {
         match self {
-            Control::Cancel | Control::Discard => "available or retryable",
+            Control::Cancel => "available, retryable or running",
+            Control::Discard => "available or retryable",
             Control::Retry => "retryable, discarded or cancelled",
         }
     }

@@ -198,6 +198,7 @@ impl<B: Backend> SqlStore<B> {
     pub async fn cancel(&self, id: JobId) -> Result<Cancellation> {
         match self.control(id, Control::Cancel).await {
             Ok(()) => Ok(Cancellation::Cancelled),
+            // Not waiting: running, ask its worker (it may have finished meanwhile: say so).
             Err(Error::WrongJobState {
                 state: JobState::Running,
                 ..
@@ -206,14 +207,6 @@ impl<B: Backend> SqlStore<B> {
                 .await? =>
             {
                 Ok(Cancellation::Requested)
-            }
-            Err(Error::WrongJobState { id, state, .. }) if state != JobState::Running => {
-                Err(Error::WrongJobState {
-                    id,
-                    action: "cancel",
-                    state,
-                    applies_to: "available, retryable or running",
-                })
             }
             Err(e) => Err(e),
         }
@@ -356,12 +349,28 @@ impl<B: Backend> SqlStore<B> {
         }
     }
 
+    /// The parameters of `job_claim` for `p`, claiming at most `limit` jobs.
+    fn claim_params(&self, p: &ClaimParams<'_>, limit: u32) -> Vec<Value> {
+        let dialect = self.dialect();
+        let mut params = vec![
+            Value::Text(p.queue.to_owned()),
+            dialect.text_list(p.tasks),
+            Value::Int(i64::from(limit)),
+            Value::Text(p.worker_id.to_owned()),
+            millis(p.lease),
+        ];
+        if dialect.has("job_claim_candidates") {
+            params.push(Value::Int(claim_candidates(limit)));
+        }
+        params
+    }
+
     /// The claim of a queue with a global concurrency limit: in one transaction, lock the
     /// queue's row of `tranq_queue_locks` (claims of the queue by every worker queue up behind
     /// it), count its running jobs, and claim at most the difference.
-    async fn claim_capped(&self, mut params: Vec<Value>, max_running: u32) -> Result<Vec<Row>> {
+    async fn claim_capped(&self, p: &ClaimParams<'_>, max_running: u32) -> Result<Vec<Row>> {
         let dialect = self.dialect();
-        let queue = params[0].clone();
+        let queue = Value::Text(p.queue.to_owned());
         let mut tx = self.backend.begin().await?;
         tx.execute(&self.query(
             "job_queue_lock_insert",
@@ -381,13 +390,9 @@ impl<B: Backend> SqlStore<B> {
             .transpose()?
             .unwrap_or(0);
         let free = i64::from(max_running).saturating_sub(running);
-        let asked = match &params[2] {
-            Value::Int(n) => *n,
-            _ => 0,
-        };
-        let limit = asked.min(free);
+        let limit = u32::try_from(free.clamp(0, i64::from(p.limit))).unwrap_or(0);
         let rows = if limit > 0 {
-            params[2] = Value::Int(limit);
+            let params = self.claim_params(p, limit);
             self.update_returning_in(&mut *tx, "job_claim", params, RowShape::ClaimedJob)
                 .await?
         } else {
@@ -536,24 +541,13 @@ impl<B: Backend> Store for SqlStore<B> {
     }
 
     async fn job_claim(&self, p: &ClaimParams<'_>) -> Result<Vec<ClaimedJob>> {
-        let dialect = self.dialect();
-        let mut params = vec![
-            Value::Text(p.queue.to_owned()),
-            dialect.text_list(p.tasks),
-            Value::Int(i64::from(p.limit)),
-            Value::Text(p.worker_id.to_owned()),
-            millis(p.lease),
-        ];
-        if dialect.has("job_claim_candidates") {
-            params.push(Value::Int(claim_candidates(p.limit)));
-        }
         let asked = Instant::now();
         let rows = match p.max_running {
-            Some(max) => self.claim_capped(params, max).await?,
+            Some(max) => self.claim_capped(p, max).await?,
             None => {
                 self.update_returning(
                     self.variant("job_claim", "job_claim_relaxed"),
-                    params,
+                    self.claim_params(p, p.limit),
                     RowShape::ClaimedJob,
                 )
                 .await?
