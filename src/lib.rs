@@ -97,11 +97,11 @@
 pub use tranq_core::{
     AttemptError, Backoff, Cancellation, DEFAULT_GRACE_PERIOD, DEFAULT_LEASE, DEFAULT_MAX_ATTEMPTS,
     DEFAULT_MAX_PAYLOAD_BYTES, DEFAULT_POLL_INTERVAL, DEFAULT_QUEUE, DEFAULT_RETENTION, Dialect,
-    Enqueue, Enqueued, Error, Executor, JobBuilder, JobFilter, JobId, JobInfo, JobState, JobTimes,
-    MAX_DELAY, MAX_ERROR_MESSAGE_BYTES, MAX_RESULT_BYTES, Migration, Periodic, QueueStats,
-    Registration, Registry, Result, Schedule, ShutdownSignal, State, StateType, Task, TaskContext,
-    TaskError, TaskErrorKind, TaskOptions, TaskResult, Worker, WorkerBuilder, WorkerConfig,
-    describe_metrics, metric_names, migrations, shutdown_signal,
+    Enqueue, Enqueued, Error, Executor, FailureGroup, JobBuilder, JobFilter, JobId, JobInfo,
+    JobState, JobTimes, MAX_DELAY, MAX_ERROR_MESSAGE_BYTES, MAX_RESULT_BYTES, Migration, Periodic,
+    QueueStats, Registration, Registry, Result, Schedule, ShutdownSignal, State, StateType, Task,
+    TaskContext, TaskError, TaskErrorKind, TaskOptions, TaskResult, Throughput, Worker,
+    WorkerBuilder, WorkerConfig, describe_metrics, metric_names, migrations, shutdown_signal,
 };
 
 /// Marks an async fn as a task.

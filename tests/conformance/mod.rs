@@ -20,6 +20,7 @@ pub mod databases;
 pub mod enqueue;
 pub mod failures;
 pub mod harness;
+pub mod history;
 pub mod limits;
 pub mod maintenance;
 pub mod metrics;
@@ -71,6 +72,7 @@ macro_rules! suite {
             control::a_retried_job_keeps_its_attempts_and_gets_one_more,
             control::a_running_job_asked_to_cancel_is_called_off_and_ends_cancelled_not_retried,
             stats::queue_stats_count_each_state_and_job_times_read_back,
+            history::failures_group_by_task_and_latest_error_and_finishes_count_per_bucket,
             maintenance::one_leader_at_a_time_and_the_lease_moves_when_it_expires,
             maintenance::the_leader_resigns_at_shutdown_and_another_worker_takes_over,
             maintenance::the_pruner_deletes_finished_jobs_past_retention_only_on_the_leader,

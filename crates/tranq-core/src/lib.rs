@@ -50,8 +50,8 @@ pub use registry::{Registration, Registry};
 pub use shutdown_signal::{ShutdownSignal, shutdown_signal};
 pub use state::{State, StateType};
 pub use store::{
-    Backend, Cancellation, ClaimParams, Completion, FailParams, JobFilter, JobTimes, LeaderParams,
-    Notifications, PruneParams, QueueStats, SqlStore, Store, Transaction,
+    Backend, Cancellation, ClaimParams, Completion, FailParams, FailureGroup, JobFilter, JobTimes,
+    LeaderParams, Notifications, PruneParams, QueueStats, SqlStore, Store, Throughput, Transaction,
 };
 pub use task::{DEFAULT_MAX_ATTEMPTS, DEFAULT_QUEUE, Task, TaskContext, TaskOptions, TaskResult};
 pub use task_error::{TaskError, TaskErrorKind};

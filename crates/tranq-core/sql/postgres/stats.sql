@@ -29,3 +29,33 @@ SELECT (extract(epoch FROM created_at) * 1000000)::bigint AS created_at_us,
        lease_owner
 FROM tranq_jobs
 WHERE id = $1::bigint
+
+-- name: job_failure_groups
+-- The dashboard's failures: retryable and discarded jobs grouped by task and the message of their
+-- latest error ('' when none was recorded, as for a job discarded by hand), the largest group
+-- first; $1 at most this many groups.
+SELECT task,
+       COALESCE(errors -> -1 ->> 'message', '') AS message,
+       count(*) FILTER (WHERE state = 'retryable')::bigint AS retryable,
+       count(*) FILTER (WHERE state = 'discarded')::bigint AS discarded,
+       max(id)::bigint AS latest_id
+FROM tranq_jobs
+WHERE state IN ('retryable', 'discarded')
+GROUP BY 1, 2
+ORDER BY count(*) DESC, max(id) DESC
+LIMIT $1::bigint
+
+-- name: job_throughput
+-- The dashboard's throughput chart: jobs that became completed, discarded or cancelled in the
+-- last $1 microseconds, counted per bucket of $2 microseconds; start_us is the bucket's start in
+-- microseconds since 1970. Buckets with no finished job are absent.
+SELECT (floor(extract(epoch FROM finished_at) * 1000000 / $2::bigint) * $2::bigint)::bigint
+           AS start_us,
+       count(*) FILTER (WHERE state = 'completed')::bigint AS completed,
+       count(*) FILTER (WHERE state = 'discarded')::bigint AS discarded,
+       count(*) FILTER (WHERE state = 'cancelled')::bigint AS cancelled
+FROM tranq_jobs
+WHERE state IN ('completed', 'discarded', 'cancelled')
+  AND finished_at > now() - ($1::bigint * interval '1 microsecond')
+GROUP BY 1
+ORDER BY 1

@@ -63,6 +63,12 @@ pub enum RowShape {
     /// One job's times in microseconds (-1 for NULL) and lease owner (see
     /// [`JobTimes`](crate::JobTimes)).
     JobTimes,
+    /// Failed jobs of one task and error (see [`FailureGroup`](crate::FailureGroup)): `task`,
+    /// `message`, `retryable`, `discarded`, `latest_id`.
+    FailureGroup,
+    /// Jobs finished in one time bucket (see [`Throughput`](crate::Throughput)): `start_us`,
+    /// `completed`, `discarded`, `cancelled`.
+    Throughput,
 }
 
 impl RowShape {
@@ -126,6 +132,19 @@ impl RowShape {
                 ("finished_at_us", Int),
                 ("lease_expires_at_us", Int),
                 ("lease_owner", NullableText),
+            ],
+            RowShape::FailureGroup => &[
+                ("task", Text),
+                ("message", Text),
+                ("retryable", Int),
+                ("discarded", Int),
+                ("latest_id", Int),
+            ],
+            RowShape::Throughput => &[
+                ("start_us", Int),
+                ("completed", Int),
+                ("discarded", Int),
+                ("cancelled", Int),
             ],
         }
     }

@@ -2,12 +2,14 @@
 
 mod backend;
 mod control;
+mod history;
 mod params;
 pub(crate) mod sql_store;
 mod stats;
 
 pub use backend::{Backend, Notifications, Transaction};
 pub use control::{Cancellation, JobFilter};
+pub use history::{FailureGroup, Throughput};
 pub use params::{ClaimParams, Completion, FailParams, LeaderParams, PruneParams};
 pub use sql_store::SqlStore;
 pub use stats::{JobTimes, QueueStats};

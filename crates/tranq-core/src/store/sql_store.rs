@@ -52,6 +52,8 @@ pub(crate) const QUERY_NAMES: &[&str] = &[
     "migration_record",
     "queue_stats",
     "job_get_times",
+    "job_failure_groups",
+    "job_throughput",
 ];
 
 /// The [`Store`] every adapter hands to the worker: `SqlStore::new(pool)`.

@@ -38,6 +38,8 @@ shapes! {
     EnqueuedShape => Enqueued,
     QueueStatsShape => QueueStats,
     JobTimesShape => JobTimes,
+    FailureGroupShape => FailureGroup,
+    ThroughputShape => Throughput,
 }
 
 /// One row read by the columns of shape `S`, by name.
@@ -117,6 +119,8 @@ where
         RowShape::Enqueued => loader.load::<EnqueuedShape>(),
         RowShape::QueueStats => loader.load::<QueueStatsShape>(),
         RowShape::JobTimes => loader.load::<JobTimesShape>(),
+        RowShape::FailureGroup => loader.load::<FailureGroupShape>(),
+        RowShape::Throughput => loader.load::<ThroughputShape>(),
         _ => return None,
     })
 }
@@ -155,6 +159,8 @@ mod tests {
             RowShape::Enqueued,
             RowShape::QueueStats,
             RowShape::JobTimes,
+            RowShape::FailureGroup,
+            RowShape::Throughput,
         ] {
             assert_eq!(by_shape(shape, Probe), Some(shape));
         }
