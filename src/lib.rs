@@ -82,6 +82,7 @@
 //! | `diesel-async` | [`diesel_async`]: enqueue in diesel-async transactions, a store over a bb8 pool |
 //! | `postgres`, `mysql`, `sqlite` | that database for every adapter enabled (Diesel's `postgres` links libpq, its `mysql` libmysqlclient; SQLite is compiled in) |
 //! | `sea-orm-migration` | tranq's schema as `sea-orm-migration` migrations for your own `Migrator` |
+//! | `dashboard` | [`dashboard`]: a web dashboard of queues, jobs and failures, an axum router to mount in your app |
 //! | `testing` | [`testing`]: assert what was enqueued, run queued jobs inline, a database per test (for `[dev-dependencies]`) |
 //!
 //! ## Learn more
@@ -149,6 +150,29 @@ pub mod internal {
     pub mod diesel_async {
         pub use tranq_diesel_async::{TranqAsyncConnection, insert_jobs};
     }
+}
+
+#[cfg(feature = "dashboard")]
+#[cfg_attr(docsrs, doc(cfg(feature = "dashboard")))]
+pub mod dashboard {
+    //! The web dashboard: an axum router that shows queues, jobs and failures, and retries,
+    //! cancels or discards jobs, over any adapter's store. Read-only unless a write token is
+    //! set. `tranq dashboard` (the `tranq-cli` crate) serves the same router.
+    //!
+    //! ```no_run
+    //! # #[cfg(all(feature = "sea-orm", feature = "postgres"))]
+    //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+    //! let db = tranq::sea_orm::connect("postgres://app@localhost/app").await?;
+    //! let store = tranq::sea_orm::Store::new(db);
+    //! let admin = tranq::dashboard::Dashboard::new(store)
+    //!     .write_token(std::env::var("TRANQ_DASHBOARD_TOKEN")?)
+    //!     .router()?;
+    //! let app = axum::Router::new().nest("/admin/jobs", admin);
+    //! axum::serve(tokio::net::TcpListener::bind("127.0.0.1:8080").await?, app).await?;
+    //! # Ok(()) }
+    //! ```
+    #[doc(inline)]
+    pub use tranq_dashboard::{Dashboard, Error, MIN_TOKEN_LEN, Result, router};
 }
 
 #[cfg(feature = "sea-orm")]

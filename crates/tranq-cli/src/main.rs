@@ -9,6 +9,7 @@
 //! tranq jobs retry --all --task send_invoice --state discarded [--yes]
 //! tranq queues [--json]                        # per queue: counts, oldest due wait, done/min
 //! tranq stats [--watch --interval 2] [--json]  # the totals, once or redrawn in place
+//! tranq dashboard --listen 127.0.0.1:8080 [--write-token T]  # the web dashboard
 //! tranq bench   --database-url postgres://.../fresh_db --jobs 20000 --workers 1 --concurrency 24
 //! ```
 //!
@@ -18,6 +19,7 @@
 //! in [`exit`].
 
 mod bench;
+mod dashboard;
 mod db;
 mod exit;
 mod jobs;
@@ -73,6 +75,10 @@ enum Command {
     /// Measures bulk enqueue, burn-down, pickup latency, `enqueue_in` cost and worker memory on
     /// an empty queue. Ends with one `RESULT enqueue=.. work=.. p50=.. p95=.. p99=..` line.
     Bench(bench::BenchArgs),
+    /// Serves the web dashboard: queues, jobs, failures; retry, cancel and discard with a
+    /// write token (read-only without).
+    #[command(after_help = exit::EXIT_CODES_HELP)]
+    Dashboard(dashboard::DashboardArgs),
 }
 
 impl Command {
@@ -84,6 +90,7 @@ impl Command {
             Command::Queues(args) => Some(&args.db.database_url),
             Command::Stats(args) => Some(&args.db.database_url),
             Command::Bench(args) => Some(args.database_url()),
+            Command::Dashboard(args) => Some(&args.db.database_url),
         }
     }
 }
@@ -139,5 +146,6 @@ async fn run(command: Command) -> Result<(), CliError> {
         Command::Queues(args) => queues::queues(args).await,
         Command::Stats(args) => queues::stats(args).await,
         Command::Bench(args) => bench::run(args).await.map_err(CliError::Other),
+        Command::Dashboard(args) => dashboard::run(args).await,
     }
 }
