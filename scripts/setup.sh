@@ -60,10 +60,15 @@ if [ "$(mdbook --version 2>/dev/null)" != "mdbook v$mdbook_version" ]; then
   log "installing mdbook $mdbook_version"
   cargo install mdbook --locked --version "$mdbook_version" --quiet
 fi
-# Debian's chromium, for the rendered-page check of the built book (scripts/check_book_render.py).
-if ! command -v chromium >/dev/null 2>&1; then
-  log "installing chromium"
+# Debian's chromium, for the rendered-page check of the built book (scripts/check_book_render.py),
+# and its chromedriver, for the dashboard's browser test (crates/tranq-cli/tests/browser.rs).
+browser_pkgs=()
+for pkg in chromium chromium-driver; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || browser_pkgs+=("$pkg")
+done
+if [ ${#browser_pkgs[@]} -gt 0 ]; then
+  log "installing ${browser_pkgs[*]}"
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq >/dev/null && apt-get install -y -qq chromium >/dev/null
+  apt-get update -qq >/dev/null && apt-get install -y -qq "${browser_pkgs[@]}" >/dev/null
 fi
 log "ready"

@@ -176,11 +176,13 @@ pub(crate) fn now_us() -> i64 {
     chrono::Utc::now().timestamp_micros()
 }
 
-/// Adds the headers every response carries.
+/// Adds the headers every response carries. The referrer policy is `same-origin`, not
+/// `no-referrer`: under `no-referrer` browsers send `Origin: null` with a form's POST, which
+/// [`same_site`](crate::auth::same_site) refuses.
 pub(crate) async fn secure_headers(mut response: Response) -> Response {
     let headers = response.headers_mut();
     headers.insert(CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
-    headers.insert(REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    headers.insert(REFERRER_POLICY, HeaderValue::from_static("same-origin"));
     headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
     headers.insert(
         "x-content-type-options",
