@@ -2,7 +2,8 @@
 //! seeded with a job in every state, driven through WebDriver by headless Chromium (Debian's
 //! `chromium` and `chromium-driver`, installed by `scripts/setup.sh`). It loads every page, checks
 //! that the job whose arguments and error hold a `<script>` did not run it, that a write without
-//! the token is refused, signs in, clicks retry and cancel and sees the jobs' states change.
+//! the token is refused, signs in, clicks retry and cancel and sees the jobs' states change,
+//! then retries every cancelled job through the confirmation page.
 //! A screenshot of each page lands in `target/dashboard-screenshots/` (not committed).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -331,6 +332,43 @@ async fn the_dashboard_works_in_headless_chromium() {
     check_page(&c, "Job", &shots, "job-after-cancel").await;
     assert_eq!(shown_state(&c).await, "cancelled");
     assert_eq!(state(&store, s.due).await, JobState::Cancelled);
+
+    // Every cancelled job back, through the confirmation that says how many match.
+    let cancelled = "/jobs?state=cancelled";
+    visit(&c, &base, cancelled, "Jobs", &shots, "jobs-cancelled").await;
+    let retry_all = Locator::Css(r#"form[action$="/actions"] button[value=retry]"#);
+    c.find(retry_all).await.unwrap().click().await.unwrap();
+    wait_for(&c, "strong.count").await;
+    check_page(&c, "Confirm", &shots, "confirm-retry-all").await;
+    let matching = c
+        .find(Locator::Css("strong.count"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        matching, "2",
+        "the due job just cancelled and the seeded cancelled one"
+    );
+    c.find(Locator::Css("main form button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for(&c, "p.flash").await;
+    check_page(&c, "Jobs", &shots, "jobs-after-retry-all").await;
+    let flash = c
+        .find(Locator::Css("p.flash"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(flash.contains("2 jobs changed"), "{flash}");
+    assert_eq!(state(&store, s.due).await, JobState::Available);
+    assert_eq!(state(&store, s.cancelled).await, JobState::Available);
 
     c.close().await.unwrap();
     std::fs::remove_dir_all(&profile).ok();

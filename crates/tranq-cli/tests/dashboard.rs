@@ -330,14 +330,21 @@ async fn retry_cancel_and_discard_change_jobs_one_or_by_filter(db: Db) {
     .await;
     assert_eq!(unknown.status, StatusCode::BAD_REQUEST);
 
-    // Every cancelled job of the mail queue back to available, the rest left alone.
-    let all = post(
-        &app,
-        "/admin/jobs/actions",
-        "action=retry&queue=mail&state=cancelled",
-        &auth,
-    )
-    .await;
+    // An action on a filter first says how many jobs match, and changes nothing.
+    let filter = "action=retry&queue=mail&state=cancelled";
+    let ask = post(&app, "/admin/jobs/actions", filter, &auth).await;
+    assert_eq!(ask.status, StatusCode::OK, "{}", ask.body);
+    assert!(
+        ask.body
+            .contains(r#"<strong class="count">1</strong> jobs match"#),
+        "{}",
+        ask.body
+    );
+    assert!(ask.body.contains(r#"name="confirm" value="yes""#));
+    assert_eq!(state(&store, s.due).await, JobState::Cancelled, "not yet");
+    // Confirmed: every cancelled job of the mail queue back to available, the rest left alone.
+    let confirmed = format!("{filter}&confirm=yes");
+    let all = post(&app, "/admin/jobs/actions", &confirmed, &auth).await;
     assert_eq!(all.status, StatusCode::SEE_OTHER, "{}", all.body);
     assert!(
         all.headers[header::LOCATION]

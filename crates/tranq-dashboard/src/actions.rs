@@ -9,13 +9,15 @@ use axum::extract::rejection::FormRejection;
 use axum::http::header::{LOCATION, SET_COOKIE};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use maud::{Markup, html};
 use serde::Deserialize;
-use tranq_core::{Backend, Cancellation, Error, JobId, SqlStore};
+use tranq_core::{Backend, Cancellation, Error, JobFilter, JobId, SqlStore};
 
 use crate::St;
-use crate::auth::{self, COOKIE_NAME};
+use crate::auth::{self, Access, COOKIE_NAME};
 use crate::error::Failure;
 use crate::pages::{self, ListQuery, Req, encode};
+use crate::view::{self, Ctx, Nav};
 
 /// The most jobs one action on a filter goes through; the operator repeats it for more.
 pub(crate) const MAX_BULK: usize = 10_000;
@@ -33,6 +35,9 @@ pub(crate) struct ActionForm {
     task: String,
     #[serde(default)]
     state: String,
+    /// `yes` once the operator has seen how many jobs an action on a filter changes.
+    #[serde(default)]
+    confirm: String,
 }
 
 /// What the sign-in form sends.
@@ -50,6 +55,14 @@ enum Action {
 }
 
 impl Action {
+    fn verb(self) -> &'static str {
+        match self {
+            Action::Retry => "retry",
+            Action::Cancel => "cancel",
+            Action::Discard => "discard",
+        }
+    }
+
     fn parse(text: &str) -> Result<Self, Failure> {
         match text {
             "retry" => Ok(Action::Retry),
@@ -163,7 +176,8 @@ pub(crate) async fn one<B: Backend>(
 }
 
 /// `POST /actions`: retry, cancel or discard every job of a filter (at least one of queue, task
-/// and state), skipping those in a state the action does not apply to.
+/// and state), skipping those in a state the action does not apply to. Without `confirm=yes`
+/// it changes nothing and shows how many jobs match, with a button to confirm.
 pub(crate) async fn many<B: Backend>(
     State(shared): St<B>,
     req: Req,
@@ -185,30 +199,12 @@ pub(crate) async fn many<B: Backend>(
             "an action on many jobs needs a filter: a queue, a task or a state".to_owned(),
         ));
     }
-    let mut filter = list.filter()?.limit(500);
-    let (mut changed, mut skipped, mut seen) = (0usize, 0usize, 0usize);
-    'pages: loop {
-        let page = shared.store.jobs(&filter).await?;
-        for job in &page {
-            if seen == MAX_BULK {
-                break 'pages;
-            }
-            seen += 1;
-            match action.apply(&shared.store, job.id).await {
-                Ok(_) => changed += 1,
-                Err(
-                    Error::WrongJobState { .. }
-                    | Error::NoSuchJob { .. }
-                    | Error::UniqueKeyTaken { .. },
-                ) => skipped += 1,
-                Err(e) => return Err(Failure::Store(e)),
-            }
-        }
-        match page.last() {
-            Some(last) if page.len() == 500 => filter = filter.after(last.id),
-            _ => break,
-        }
+    let filter = list.filter()?.limit(500);
+    if form.confirm != "yes" {
+        let matching = count(&shared.store, filter).await?;
+        return Ok(confirm_page(&req.ctx(&shared), action, &list, matching).into_response());
     }
+    let (changed, skipped, seen) = apply_all(&shared.store, action, filter).await?;
     tracing::info!(
         ?action,
         changed,
@@ -220,7 +216,10 @@ pub(crate) async fn many<B: Backend>(
     } else {
         ""
     };
-    let done = format!("{action:?}: {changed} jobs changed, {skipped} skipped{more}.");
+    let done = format!(
+        "{}: {changed} jobs changed, {skipped} skipped{more}.",
+        action.verb()
+    );
     Ok(redirect(&format!(
         "{}/jobs?queue={}&task={}&state={}&done={}",
         req.base,
@@ -229,4 +228,89 @@ pub(crate) async fn many<B: Backend>(
         encode(&list.state),
         encode(&done)
     )))
+}
+
+/// How many jobs `filter` matches, up to [`MAX_BULK`].
+async fn count<B: Backend>(store: &SqlStore<B>, mut filter: JobFilter) -> Result<usize, Failure> {
+    let mut seen = 0;
+    loop {
+        let page = store.jobs(&filter).await?;
+        seen += page.len();
+        match page.last() {
+            Some(last) if page.len() == 500 && seen < MAX_BULK => filter = filter.after(last.id),
+            _ => return Ok(seen.min(MAX_BULK)),
+        }
+    }
+}
+
+/// Applies `action` to the jobs of `filter`, up to [`MAX_BULK`]: how many changed, how many
+/// were skipped (in a state the action does not apply to, or gone), how many were seen.
+async fn apply_all<B: Backend>(
+    store: &SqlStore<B>,
+    action: Action,
+    mut filter: JobFilter,
+) -> Result<(usize, usize, usize), Failure> {
+    let (mut changed, mut skipped, mut seen) = (0usize, 0usize, 0usize);
+    loop {
+        let page = store.jobs(&filter).await?;
+        for job in &page {
+            if seen == MAX_BULK {
+                return Ok((changed, skipped, seen));
+            }
+            seen += 1;
+            match action.apply(store, job.id).await {
+                Ok(_) => changed += 1,
+                Err(
+                    Error::WrongJobState { .. }
+                    | Error::NoSuchJob { .. }
+                    | Error::UniqueKeyTaken { .. },
+                ) => skipped += 1,
+                Err(e) => return Err(Failure::Store(e)),
+            }
+        }
+        match page.last() {
+            Some(last) if page.len() == 500 => filter = filter.after(last.id),
+            _ => return Ok((changed, skipped, seen)),
+        }
+    }
+}
+
+/// Asks the operator to confirm an action on the `matching` jobs of a filter.
+fn confirm_page(ctx: &Ctx, action: Action, list: &ListQuery, matching: usize) -> Markup {
+    let shown = |v: &str| {
+        if v.is_empty() {
+            "any".to_owned()
+        } else {
+            v.to_owned()
+        }
+    };
+    let back = format!(
+        "{}?queue={}&task={}&state={}",
+        ctx.url("/jobs"),
+        encode(&list.queue),
+        encode(&list.task),
+        encode(&list.state)
+    );
+    let body = html! {
+        p {
+            "To " (action.verb()) ": every job with queue " strong { (shown(&list.queue)) }
+            ", task " strong { (shown(&list.task)) } " and state " strong { (shown(&list.state)) }
+            "; " strong.count { (matching) } " jobs match"
+            @if matching == MAX_BULK { " (or more: one action goes through 10000 at most)" }
+            ". Jobs in a state the action does not apply to are skipped."
+        }
+        form method="post" action=(ctx.url("/actions")) {
+            @if let Access::SignedIn(session) = &ctx.access {
+                input type="hidden" name="csrf" value=(session.csrf);
+            }
+            input type="hidden" name="action" value=(action.verb());
+            input type="hidden" name="queue" value=(list.queue);
+            input type="hidden" name="task" value=(list.task);
+            input type="hidden" name="state" value=(list.state);
+            input type="hidden" name="confirm" value="yes";
+            button type="submit" { "Yes, " (action.verb()) " " (matching) " jobs" } " "
+            a href=(back) { "No, back to the jobs" }
+        }
+    };
+    view::page(ctx, Nav::Jobs, "Confirm", body)
 }

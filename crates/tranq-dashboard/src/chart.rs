@@ -60,3 +60,34 @@ pub(crate) fn throughput(buckets: &[Throughput], now_us: i64) -> Markup {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bucket(start_us: i64, completed: u64) -> Throughput {
+        let mut b = Throughput::for_test(start_us);
+        b.completed = completed;
+        b
+    }
+
+    #[test]
+    fn the_last_bar_is_now_and_buckets_outside_the_hour_are_left_out() {
+        let now = 100 * BUCKET_US + 5;
+        let svg = throughput(
+            &[
+                bucket(100 * BUCKET_US, 4),
+                bucket(99 * BUCKET_US, 2),
+                bucket(10 * BUCKET_US, 7),
+                bucket(200 * BUCKET_US, 9),
+            ],
+            now,
+        )
+        .into_string();
+        assert_eq!(svg.matches("<rect").count(), 2, "{svg}");
+        assert!(svg.contains("4 completed, 0 min ago"), "{svg}");
+        assert!(svg.contains("2 completed, 1 min ago"), "{svg}");
+        assert!(svg.contains("peak 4"), "{svg}");
+        assert!(throughput(&[], now).into_string().contains("peak 1"));
+    }
+}

@@ -167,7 +167,6 @@ pub(crate) async fn jobs<B: Backend>(
     let ctx = req.ctx(&shared);
     let filter = q.filter()?;
     let page = shared.store.jobs(&filter).await?;
-    let queues = shared.store.queue_stats().await?;
     let next = page
         .last()
         .filter(|_| page.len() == PAGE as usize)
@@ -176,10 +175,7 @@ pub(crate) async fn jobs<B: Backend>(
     let body = html! {
         @if !q.done.is_empty() { p.flash { (q.done) } }
         form method="get" action=(ctx.url("/jobs")) {
-            label { "Queue " select name="queue" {
-                option value="" { "any" }
-                @for s in &queues { option value=(s.queue) selected[s.queue == q.queue] { (s.queue) } }
-            } } " "
+            label { "Queue " input name="queue" value=(q.queue) placeholder="any"; } " "
             label { "Task " input name="task" value=(q.task) placeholder="any"; } " "
             label { "State " select name="state" {
                 option value="" { "any" }

@@ -52,6 +52,19 @@ pub struct Throughput {
     pub cancelled: u64,
 }
 
+impl Throughput {
+    /// An empty bucket starting at `start_us`, for tests of tranq's own.
+    #[doc(hidden)]
+    pub fn for_test(start_us: i64) -> Self {
+        Throughput {
+            start_us,
+            completed: 0,
+            discarded: 0,
+            cancelled: 0,
+        }
+    }
+}
+
 impl<B: Backend> SqlStore<B> {
     /// Retryable and discarded jobs grouped by task and the message of their latest error, the
     /// largest group first, at most `limit` groups (1 to 1000). Reads every failed job, so call
