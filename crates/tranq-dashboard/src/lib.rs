@@ -56,6 +56,7 @@ use tranq_core::{Backend, SqlStore};
 pub use error::{Error, Result};
 
 use auth::Keys;
+use error::Failure;
 
 /// The shortest write token [`Dashboard::write_token`] accepts.
 pub const MIN_TOKEN_LEN: usize = 16;
@@ -119,6 +120,7 @@ impl<B: Backend> Dashboard<B> {
             .route("/logout", post(actions::logout::<B>))
             .route("/jobs/{id}/{action}", post(actions::one::<B>))
             .route("/actions", post(actions::many::<B>))
+            .fallback(|| async { Failure::NotFound("no such page".to_owned()) })
             .layer(axum::middleware::map_response(view::secure_headers))
             .with_state(shared)
     }
