@@ -174,6 +174,9 @@ async fn pages_render_and_escape_what_the_database_holds(db: Db) {
         get(&app, "/jobs/nope", None).await.status,
         StatusCode::BAD_REQUEST
     );
+    let missing = get(&app, "/nowhere", None).await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert!(missing.body.contains("no such page"));
     assert_eq!(
         get(&app, "/jobs?state=bogus", None).await.status,
         StatusCode::BAD_REQUEST
