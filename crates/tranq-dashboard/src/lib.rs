@@ -75,11 +75,23 @@ pub fn router<B: Backend>(store: SqlStore<B>) -> Router {
 }
 
 /// A dashboard being configured: `Dashboard::new(store).write_token(t).router()`.
-#[derive(Debug)]
 #[must_use]
 pub struct Dashboard<B> {
     store: SqlStore<B>,
     write_token: Option<String>,
+}
+
+/// Shows whether a write token is set, never the token.
+impl<B: std::fmt::Debug> std::fmt::Debug for Dashboard<B> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Dashboard")
+            .field("store", &self.store)
+            .field(
+                "write_token",
+                &self.write_token.as_ref().map(|_| "<hidden>"),
+            )
+            .finish()
+    }
 }
 
 impl<B: Backend> Dashboard<B> {
