@@ -69,6 +69,8 @@ pub enum RowShape {
     /// Jobs finished in one time bucket (see [`Throughput`](crate::Throughput)): `start_us`,
     /// `completed`, `discarded`, `cancelled`.
     Throughput,
+    /// `id, concurrency_key`: a job a claim under a per-key limit may take.
+    IdKey,
 }
 
 impl RowShape {
@@ -78,6 +80,7 @@ impl RowShape {
         match self {
             RowShape::Nothing => &[],
             RowShape::Id => &[("id", Int)],
+            RowShape::IdKey => &[("id", Int), ("concurrency_key", NullableText)],
             RowShape::ClaimedJob => &[
                 ("id", Int),
                 ("task", Text),

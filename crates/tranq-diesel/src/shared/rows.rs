@@ -40,6 +40,7 @@ shapes! {
     JobTimesShape => JobTimes,
     FailureGroupShape => FailureGroup,
     ThroughputShape => Throughput,
+    IdKeyShape => IdKey,
 }
 
 /// One row read by the columns of shape `S`, by name.
@@ -121,6 +122,7 @@ where
         RowShape::JobTimes => loader.load::<JobTimesShape>(),
         RowShape::FailureGroup => loader.load::<FailureGroupShape>(),
         RowShape::Throughput => loader.load::<ThroughputShape>(),
+        RowShape::IdKey => loader.load::<IdKeyShape>(),
         _ => return None,
     })
 }
@@ -161,6 +163,7 @@ mod tests {
             RowShape::JobTimes,
             RowShape::FailureGroup,
             RowShape::Throughput,
+            RowShape::IdKey,
         ] {
             assert_eq!(by_shape(shape, Probe), Some(shape));
         }
