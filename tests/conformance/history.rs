@@ -28,7 +28,6 @@ pub async fn failures_group_by_task_and_latest_error_and_finishes_count_per_buck
             limit: 4,
             worker_id: "history",
             lease: Duration::from_secs(60),
-            max_running: None,
         })
         .await
         .unwrap();

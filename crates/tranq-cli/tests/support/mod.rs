@@ -175,7 +175,6 @@ pub async fn seed(store: &tranq::sea_orm::Store) -> Seeded {
             limit,
             worker_id: "dashboard-test-worker",
             lease: Duration::from_secs(3600),
-            max_running: None,
         };
         claimed.extend(store.job_claim(&params).await.unwrap());
     }
