@@ -137,15 +137,9 @@ SELECT j.id, j.task, j.queue, j.args, CAST(j.attempt AS SIGNED) AS attempt,
 FROM JSON_TABLE($8, '$[*]' COLUMNS (id BIGINT PATH '$')) AS c
 JOIN tranq_jobs AS j ON j.id = c.id
 
--- name: job_claim_id_select
--- $1 id. The job, locked, when it is available or retryable, due or not (tranq::testing's
--- run_job runs a scheduled job now).
-SELECT id FROM tranq_jobs WHERE id = $1 AND claimable = 1 FOR UPDATE
-
--- name: job_claim_id, job_claim_ids
--- $2 worker id, $3 lease in ms, $4 the ids locked by job_claim_id_select or
--- job_claim_ids_select; as job_claim.
-UPDATE JSON_TABLE($4, '$[*]' COLUMNS (id BIGINT PATH '$')) AS c
+-- name: job_claim_ids
+-- $2 worker id, $3 lease in ms, $5 the ids locked by job_claim_ids_select; as job_claim.
+UPDATE JSON_TABLE($5, '$[*]' COLUMNS (id BIGINT PATH '$')) AS c
 STRAIGHT_JOIN tranq_jobs AS j ON j.id = c.id
 SET j.state = 'running',
     j.attempt = j.attempt + 1,
@@ -155,14 +149,14 @@ SET j.state = 'running',
         CAST(TIMESTAMPDIFF(MICROSECOND, '1970-01-01 00:00:00', UTC_TIMESTAMP(6)) AS SIGNED)),
     j.lease_expires_at = TIMESTAMPADD(MICROSECOND, $3 * 1000, UTC_TIMESTAMP(6))
 
--- name: job_claim_id_fetch, job_claim_ids_fetch
+-- name: job_claim_ids_fetch
 SELECT j.id, j.task, j.queue, j.args, CAST(j.attempt AS SIGNED) AS attempt,
        CAST(j.max_attempts AS SIGNED) AS max_attempts, j.lease_token,
        CAST(j.priority AS SIGNED) AS priority,
        CAST(JSON_LENGTH(j.errors) >= j.attempt AS SIGNED) AS given_back,
        CAST(GREATEST(TIMESTAMPDIFF(MICROSECOND, j.run_at, UTC_TIMESTAMP(6)), 0) AS SIGNED) AS pickup_us,
        CAST(JSON_EXTRACT(j.metadata, '$.trace') AS CHAR) AS trace
-FROM JSON_TABLE($4, '$[*]' COLUMNS (id BIGINT PATH '$')) AS c
+FROM JSON_TABLE($5, '$[*]' COLUMNS (id BIGINT PATH '$')) AS c
 JOIN tranq_jobs AS j ON j.id = c.id
 
 -- name: job_complete_many_select, job_complete_delete_many_select, job_release_many_select, job_heartbeat_many_select
@@ -374,11 +368,12 @@ ORDER BY c.priority, c.run_at, c.id
 LIMIT $4
 
 -- name: job_claim_ids_select
--- $1 ids (JSON array, in id order): the jobs a claim under a per-key limit chose, locked when
--- still claimable and due and not locked by another claim.
+-- $1 ids (JSON array, in id order), $4 1: only if due, 0: due or not. These jobs, locked when
+-- still claimable and not locked by another claim: the ones a claim under a per-key limit chose
+-- (due), or the one tranq::testing's run_job runs now (due or not).
 SELECT j.id FROM JSON_TABLE($1, '$[*]' COLUMNS (id BIGINT PATH '$')) AS c
 STRAIGHT_JOIN tranq_jobs AS j ON j.id = c.id
-WHERE j.claimable = 1 AND j.run_at <= UTC_TIMESTAMP(6)
+WHERE j.claimable = 1 AND ($4 = 0 OR j.run_at <= UTC_TIMESTAMP(6))
 FOR UPDATE SKIP LOCKED
 
 -- name: job_rate_started

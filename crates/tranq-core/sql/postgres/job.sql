@@ -81,30 +81,6 @@ RETURNING j.id, j.task, j.queue, j.args::text AS args, j.attempt::bigint AS atte
           (extract(epoch FROM now() - j.run_at) * 1000000)::bigint AS pickup_us,
           (j.metadata -> 'trace')::text AS trace
 
--- name: job_claim_id
--- $1 id, $2 worker id, $3 lease in ms. Claims one job by its id when it is available or
--- retryable, due or not (tranq::testing's run_job runs a scheduled job now); otherwise as
--- job_claim.
-WITH picked AS MATERIALIZED (
-    SELECT id FROM tranq_jobs
-    WHERE id = $1::bigint AND state IN ('available', 'retryable')
-    FOR UPDATE
-)
-UPDATE tranq_jobs j
-SET state = 'running',
-    attempt = j.attempt + 1,
-    attempted_at = NULL,
-    lease_owner = $2::text,
-    lease_token = GREATEST(j.lease_token + 1, (extract(epoch FROM clock_timestamp()) * 1000000)::bigint),
-    lease_expires_at = now() + $3::bigint * interval '1 millisecond'
-FROM picked
-WHERE j.id = picked.id
-RETURNING j.id, j.task, j.queue, j.args::text AS args, j.attempt::bigint AS attempt,
-          j.max_attempts::bigint AS max_attempts, j.lease_token, j.priority::bigint AS priority,
-          (jsonb_array_length(j.errors) >= j.attempt)::int::bigint AS given_back,
-          GREATEST((extract(epoch FROM now() - j.run_at) * 1000000)::bigint, 0) AS pickup_us,
-          (j.metadata -> 'trace')::text AS trace
-
 -- name: job_claim_relaxed
 -- job_claim for a store built with `relaxed_commit(true)`: the claim commits without waiting for
 -- the WAL flush (synchronous_commit off for this one transaction).
@@ -449,13 +425,15 @@ ORDER BY priority, run_at, id
 LIMIT $4::bigint
 
 -- name: job_claim_ids
--- $1 ids (JSON array, in id order), $2 worker id, $3 lease in ms: the jobs a claim under a
--- per-key limit chose, those still available or retryable and due; otherwise as job_claim.
+-- $1 ids (JSON array, in id order), $2 worker id, $3 lease in ms, $4 1: only if due, 0: due or
+-- not. Claims these jobs, those still available or retryable: the ones a claim under a per-key
+-- limit chose (due), or the one tranq::testing's run_job runs now (due or not); otherwise as
+-- job_claim.
 WITH picked AS MATERIALIZED (
     SELECT id FROM tranq_jobs
     WHERE id IN (SELECT x::bigint FROM jsonb_array_elements_text($1::jsonb) AS x)
       AND state IN ('available', 'retryable')
-      AND run_at <= now()
+      AND ($4::bigint = 0 OR run_at <= now())
     ORDER BY id
     FOR UPDATE SKIP LOCKED
 )

@@ -71,27 +71,6 @@ RETURNING id, task, queue, args, attempt, CAST(max_attempts AS INTEGER) AS max_a
           CAST(unixepoch('subsec') * 1000000 AS INTEGER) - CAST(run_at AS INTEGER) AS pickup_us,
           CASE WHEN json_valid(metadata) THEN metadata -> '$.trace' END AS trace
 
--- name: job_claim_id
--- $1 id, $2 worker id, $3 lease in ms. Claims one job by its id when it is available or
--- retryable, due or not (tranq::testing's run_job runs a scheduled job now); otherwise as
--- job_claim.
-UPDATE tranq_jobs
-SET state = 'running',
-    attempt = attempt + 1,
-    attempted_at = NULL,
-    lease_owner = $2,
-    lease_token = max(lease_token + 1, CAST(unixepoch('subsec') * 1000000 AS INTEGER)),
-    lease_expires_at = CAST(unixepoch('subsec') * 1000000 AS INTEGER) + $3 * 1000
-WHERE id = $1 AND state IN ('available', 'retryable')
-RETURNING id, task, queue, args, attempt, CAST(max_attempts AS INTEGER) AS max_attempts,
-          lease_token, CAST(priority AS INTEGER) AS priority,
-          CAST(json_array_length(CASE WHEN json_valid(errors) = 0 THEN '[]'
-                                      WHEN json_type(errors) <> 'array' THEN '[]'
-                                      ELSE errors END) >= attempt AS INTEGER) AS given_back,
-          max(CAST(unixepoch('subsec') * 1000000 AS INTEGER) - CAST(run_at AS INTEGER), 0)
-              AS pickup_us,
-          CASE WHEN json_valid(metadata) THEN metadata -> '$.trace' END AS trace
-
 -- name: job_complete_many
 -- The batch is unpacked once into a materialised table (SQLite indexes it for the lookups);
 -- an UPDATE ... FROM json_each here was planned as a scan of tranq_jobs per batch row.
@@ -298,8 +277,9 @@ ORDER BY priority, run_at, id
 LIMIT $4
 
 -- name: job_claim_ids
--- $1 ids (JSON array), $2 worker id, $3 lease in ms: the jobs a claim under a per-key limit
--- chose, those still available or retryable and due; otherwise as job_claim.
+-- $1 ids (JSON array), $2 worker id, $3 lease in ms, $4 1: only if due, 0: due or not. Claims
+-- these jobs, those still available or retryable: the ones a claim under a per-key limit chose
+-- (due), or the one tranq::testing's run_job runs now (due or not); otherwise as job_claim.
 UPDATE tranq_jobs
 SET state = 'running',
     attempt = attempt + 1,
@@ -309,7 +289,7 @@ SET state = 'running',
     lease_expires_at = CAST(unixepoch('subsec') * 1000000 AS INTEGER) + $3 * 1000
 WHERE id IN (SELECT value FROM json_each($1))
   AND state IN ('available', 'retryable')
-  AND run_at <= CAST(unixepoch('subsec') * 1000000 AS INTEGER)
+  AND ($4 = 0 OR run_at <= CAST(unixepoch('subsec') * 1000000 AS INTEGER))
 RETURNING id, task, queue, args, attempt, CAST(max_attempts AS INTEGER) AS max_attempts,
           lease_token, CAST(priority AS INTEGER) AS priority,
           CAST(json_array_length(CASE WHEN json_valid(errors) = 0 THEN '[]'

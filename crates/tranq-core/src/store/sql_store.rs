@@ -31,7 +31,6 @@ pub(crate) const QUERY_NAMES: &[&str] = &[
     "job_rate_started",
     "job_rate_record",
     "job_rate_prune",
-    "job_claim_id",
     "job_complete_many",
     "job_complete_in_txn",
     "job_complete_delete_many",
@@ -186,13 +185,14 @@ impl<B: Backend> SqlStore<B> {
         lease: Duration,
     ) -> Result<Option<ClaimedJob>> {
         let params = vec![
-            Value::Int(id.0),
+            json_param(&[id.0])?,
             Value::Text(worker_id.to_owned()),
             millis(lease),
+            Value::Int(0), // due or not
         ];
         let asked = Instant::now();
         let rows = self
-            .update_returning("job_claim_id", params, RowShape::ClaimedJob)
+            .update_returning("job_claim_ids", params, RowShape::ClaimedJob)
             .await?;
         rows.first().map(|row| claimed(row, asked)).transpose()
     }
@@ -463,6 +463,7 @@ impl<B: Backend> SqlStore<B> {
                     json_param(&ids)?,
                     Value::Text(p.worker_id.to_owned()),
                     millis(p.lease),
+                    Value::Int(1), // only if due
                 ];
                 self.update_returning_in(&mut *tx, "job_claim_ids", params, RowShape::ClaimedJob)
                     .await?
