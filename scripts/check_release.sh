@@ -17,13 +17,14 @@ combos=(
   "sea-orm,postgres" "sea-orm,mysql" "sea-orm,sqlite" "sea-orm-migration,postgres"
   "diesel,postgres" "diesel,mysql" "diesel,sqlite"
   "diesel-async,postgres" "diesel-async,mysql" "diesel-async,sqlite"
+  "relay"
 )
 for features in "${combos[@]}"; do
   log "cargo check -p tranq --no-default-features --features '${features}'"
   cargo check --quiet -p tranq --no-default-features --features "$features"
 done
 
-published=(tranq-core tranq-macros tranq-sea-orm tranq-diesel tranq-diesel-async tranq tranq-cli)
+published=(tranq-core tranq-macros tranq-sea-orm tranq-diesel tranq-diesel-async tranq-relay tranq tranq-cli)
 args=()
 for crate in "${published[@]}"; do args+=(-p "$crate"); done
 log "cargo package ${published[*]} (verified)"
