@@ -152,7 +152,8 @@ impl Relay {
     }
 
     /// One attempt of a [`Publish`] job: publishes `event` with the job id as `Nats-Msg-Id`
-    /// and succeeds once JetStream acknowledged it. While NATS does not answer it tries again
+    /// and succeeds once JetStream acknowledged it; the job's result is the ack
+    /// (`{"stream": …, "seq": …, "duplicate": …}`, `duplicate` when JetStream dropped this copy). While NATS does not answer it tries again
     /// (50 ms doubling to 2 s) for up to the publish timeout, then fails: the job is retried
     /// after its backoff. An event NATS can never take is cancelled with the reason.
     async fn publish(&self, ctx: &TaskContext, event: Event) -> TaskResult {
@@ -187,7 +188,11 @@ impl Relay {
                             duplicate = ack.duplicate,
                             "published"
                         );
-                        return Ok(None);
+                        return Ok(Some(serde_json::json!({
+                            "stream": ack.stream,
+                            "seq": ack.sequence,
+                            "duplicate": ack.duplicate,
+                        })));
                     }
                     Err(Failure::Permanent(e)) => return Err(TaskError::cancel(report(&e))),
                     Err(Failure::Transient(e)) => {
