@@ -10,6 +10,8 @@
 //! tranq queues [--json]                        # per queue: counts, oldest due wait, done/min
 //! tranq stats [--watch --interval 2] [--json]  # the totals, once or redrawn in place
 //! tranq bench   --database-url postgres://.../fresh_db --jobs 20000 --workers 1 --concurrency 24
+//!               [--relay-nats-url nats://127.0.0.1:4222]   # also the outbox relay's events/s
+//! tranq relay   --database-url ... --nats-url nats://127.0.0.1:4222 [--ordered]
 //! ```
 //!
 //! Every command that connects takes `--database-url` or `DATABASE_URL` (postgres://,
@@ -23,6 +25,8 @@ mod exit;
 mod jobs;
 mod output;
 mod queues;
+mod relay;
+mod relay_bench;
 mod schema;
 
 use std::process::ExitCode;
@@ -73,6 +77,10 @@ enum Command {
     /// Measures bulk enqueue, burn-down, pickup latency, `enqueue_in` cost and worker memory on
     /// an empty queue. Ends with one `RESULT enqueue=.. work=.. p50=.. p95=.. p99=..` line.
     Bench(bench::BenchArgs),
+    /// Publishes the events of the outbox relay (`tranq::relay::Publish` jobs) to NATS
+    /// JetStream, each once per job id, until SIGTERM or Ctrl-C.
+    #[command(after_help = exit::EXIT_CODES_HELP)]
+    Relay(relay::RelayArgs),
 }
 
 impl Command {
@@ -84,6 +92,7 @@ impl Command {
             Command::Queues(args) => Some(&args.db.database_url),
             Command::Stats(args) => Some(&args.db.database_url),
             Command::Bench(args) => Some(args.database_url()),
+            Command::Relay(args) => Some(&args.db.database_url),
         }
     }
 }
@@ -139,5 +148,6 @@ async fn run(command: Command) -> Result<(), CliError> {
         Command::Queues(args) => queues::queues(args).await,
         Command::Stats(args) => queues::stats(args).await,
         Command::Bench(args) => bench::run(args).await.map_err(CliError::Other),
+        Command::Relay(args) => relay::run(args).await,
     }
 }
