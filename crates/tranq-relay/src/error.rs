@@ -29,15 +29,6 @@ pub enum Error {
     /// The relay settings do not work together.
     #[error("invalid relay config: {0}")]
     Config(String),
-    /// NATS could not be reached.
-    #[error("cannot connect to NATS at {url}")]
-    Connect {
-        /// The server address.
-        url: String,
-        /// The client's error.
-        #[source]
-        source: Box<async_nats::ConnectError>,
-    },
     /// A stream could not be created or read.
     #[error("cannot create or read stream {name:?}")]
     Stream {
@@ -56,13 +47,4 @@ pub enum Error {
         #[source]
         source: Box<dyn std::error::Error + Send + Sync>,
     },
-    /// The job store failed (the order check reads it).
-    #[error(transparent)]
-    Store(#[from] Box<tranq_core::Error>),
-}
-
-impl From<tranq_core::Error> for Error {
-    fn from(e: tranq_core::Error) -> Self {
-        Error::Store(Box::new(e))
-    }
 }

@@ -131,7 +131,7 @@ enum Failure {
 
 impl Relay {
     /// A relay publishing through `jetstream`, reading jobs of `store`.
-    pub fn new(
+    pub(crate) fn new(
         jetstream: jetstream::Context,
         store: Arc<dyn Store>,
         config: RelayConfig,
