@@ -1,8 +1,9 @@
 //! The relay under chaos, on PostgreSQL with real processes: 10,000 events enqueued in
-//! transactions of 50 (every fifth transaction rolled back) while the test restarts a private
+//! transactions of 50 (every fifth transaction rolled back), each transaction with one more
+//! event on one of four ordered subjects, while the test restarts a private
 //! `nats-server` twice (SIGKILL, then start again on the same port and store dir) and SIGKILLs
 //! the relay's worker process twice. Then it reads the stream: every committed event exactly
-//! once, no rolled-back event ("ghost"). It prints
+//! once, no rolled-back event ("ghost"), each ordered subject's events in commit order. It prints
 //! `RELAY committed=… published=… duplicates=0 lost=0 ghost=0`.
 //!
 //! The duplicate window: a worker killed between JetStream's ack and storing the completion
@@ -55,6 +56,7 @@ async fn relay_child_worker() {
             js,
             RelayConfig::new()
                 .concurrency(64)
+                .ordered(true)
                 .publish_timeout(Duration::from_millis(500)),
         )
         .expect("relay config")
@@ -151,6 +153,14 @@ async fn every_committed_event_is_published_exactly_once_through_nats_restarts_a
                     .collect();
                 let txn = db.begin().await.unwrap();
                 Publish::enqueue_many_in(&txn, events).await.unwrap();
+                // And one ordered event per transaction, on four subjects.
+                Publish::ordered()
+                    .enqueue_in(
+                        &txn,
+                        Event::new(format!("chaos.ordered.{}", t % 4), format!("o-{t}")),
+                    )
+                    .await
+                    .unwrap();
                 let set = if t % 5 == 4 {
                     txn.rollback().await.unwrap();
                     &mut rolled_back
@@ -159,6 +169,7 @@ async fn every_committed_event_is_published_exactly_once_through_nats_restarts_a
                     &mut committed
                 };
                 set.extend(chunk.iter().map(|n| format!("e-{n}")));
+                set.insert(format!("o-{t}"));
                 tokio::time::sleep(Duration::from_millis(5)).await;
             }
             (committed, rolled_back)
@@ -252,9 +263,15 @@ async fn every_committed_event_is_published_exactly_once_through_nats_restarts_a
         "SELECT count(*) FROM tranq_jobs WHERE result->>'duplicate' = 'true'",
     )
     .await;
+    let ordered_hit = scalar(
+        &db,
+        "SELECT count(*) FROM tranq_jobs WHERE queue = 'tranq.relay.ordered' \
+         AND (jsonb_array_length(errors) > 0 OR attempt > 1)",
+    )
+    .await;
     println!(
         "RELAY committed={} published={} duplicates={duplicates} lost={lost} ghost={ghost} \
-         (rolled back {}; jobs with a failed attempt {failed}, run more than once {rerun}; copies dropped by JetStream {dropped}; {:.1} s)",
+         (rolled back {}; jobs with a failed attempt {failed}, run more than once {rerun}; copies dropped by JetStream {dropped}; ordered events failed or rerun {ordered_hit}; {:.1} s)",
         committed.len(),
         read.len(),
         rolled_back.len(),
@@ -266,6 +283,28 @@ async fn every_committed_event_is_published_exactly_once_through_nats_restarts_a
         "the kills found no event in flight: the test proved nothing"
     );
     assert_eq!(read.len(), committed.len());
+    // The ordered events of each subject came in the order they were committed (their
+    // transactions ran one after another), whatever failed or was killed in between.
+    let mut last: HashMap<&str, usize> = HashMap::new();
+    let mut ordered = 0;
+    for message in &read {
+        if let Some(t) = message.payload.strip_prefix("o-") {
+            let t: usize = t.parse().unwrap();
+            if let Some(before) = last.insert(message.subject.as_str(), t) {
+                assert!(
+                    before < t,
+                    "{} overtook o-{before} on {}",
+                    message.payload,
+                    message.subject
+                );
+            }
+            ordered += 1;
+        }
+    }
+    assert_eq!(
+        ordered,
+        committed.iter().filter(|e| e.starts_with("o-")).count()
+    );
     db.close().await.ok();
     databases::Postgres::drop(&handle).await;
 }
