@@ -104,3 +104,30 @@ impl RelayConfig {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn settings_that_cannot_work_are_refused_with_the_reason() {
+        for (config, message) in [
+            (
+                RelayConfig::new().concurrency(0),
+                "invalid relay config: concurrency must be at least 1",
+            ),
+            (
+                RelayConfig::new().ack_timeout(Duration::ZERO),
+                "invalid relay config: timeouts must be longer than zero",
+            ),
+            (
+                RelayConfig::new().message_id_prefix("a\nb"),
+                "invalid relay config: the message id prefix cannot contain line breaks",
+            ),
+        ] {
+            assert_eq!(config.validate().unwrap_err().to_string(), message);
+        }
+        RelayConfig::default().validate().unwrap();
+    }
+}
