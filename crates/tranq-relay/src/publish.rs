@@ -153,9 +153,10 @@ impl Relay {
 
     /// One attempt of a [`Publish`] job: publishes `event` with the job id as `Nats-Msg-Id`
     /// and succeeds once JetStream acknowledged it; the job's result is the ack
-    /// (`{"stream": …, "seq": …, "duplicate": …}`, `duplicate` when JetStream dropped this copy). While NATS does not answer it tries again
-    /// (50 ms doubling to 2 s) for up to the publish timeout, then fails: the job is retried
-    /// after its backoff. An event NATS can never take is cancelled with the reason.
+    /// (`{"stream": …, "seq": …, "duplicate": …}`, `duplicate` when JetStream dropped this
+    /// copy). While NATS does not answer it tries again (50 ms doubling to 2 s) for up to the
+    /// publish timeout, then fails: the job is retried after its backoff. At shutdown it gives
+    /// the attempt back. An event NATS can never take is cancelled with the reason.
     async fn publish(&self, ctx: &TaskContext, event: Event) -> TaskResult {
         let span = tracing::info_span!(
             "tranq.relay.publish",
