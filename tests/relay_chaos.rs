@@ -308,3 +308,84 @@ async fn every_committed_event_is_published_exactly_once_through_nats_restarts_a
     db.close().await.ok();
     databases::Postgres::drop(&handle).await;
 }
+
+/// The overtaking the order check prevents: the first event of each ordered subject fails (no
+/// stream takes its subject yet: JetStream refuses it at once) and waits 5 s for its retry; then
+/// the stream is created and later events of the same subjects commit, due at once. They must
+/// not go out before the first ones. (A NATS outage does not show it: the client buffers what it
+/// could not send and delivers it on reconnect, in order.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_ordered_event_waiting_for_its_retry_is_not_overtaken_by_later_ones() {
+    let (url, handle) = databases::Postgres::create("relay_order_retry").await;
+    let db = tranq::sea_orm::connect(&url).await.unwrap();
+    tranq::sea_orm::migrate(&db).await.unwrap();
+    let server = nats::PrivateNats::start();
+    let js = nats::connect(&server.url()).await;
+    let enqueue = |range: std::ops::Range<usize>| {
+        let db = db.clone();
+        async move {
+            for i in range {
+                let txn = db.begin().await.unwrap();
+                for subject in ["a", "b"] {
+                    let event = Event::new(format!("ordered.{subject}"), format!("{subject}-{i}"));
+                    Publish::ordered().enqueue_in(&txn, event).await.unwrap();
+                }
+                txn.commit().await.unwrap();
+            }
+        }
+    };
+    enqueue(0..1).await;
+    let worker = tranq::Worker::builder(tranq::sea_orm::Store::new(db.clone()))
+        .poll_interval(Duration::from_millis(50))
+        .backoff(
+            tranq::Backoff::exponential(Duration::from_secs(5), Duration::from_secs(5)).jitter(0.0),
+        )
+        .relay(
+            js.clone(),
+            RelayConfig::new()
+                .ordered(true)
+                .publish_timeout(Duration::from_millis(300)),
+        )
+        .unwrap()
+        .build()
+        .unwrap();
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let running = tokio::spawn(worker.run_until(async move {
+        let _ = stop_rx.await;
+    }));
+    // Both first events fail, and wait 5 s.
+    let failed = "SELECT count(*) FROM tranq_jobs WHERE jsonb_array_length(errors) > 0";
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while scalar(&db, failed).await < 2 {
+        assert!(Instant::now() < deadline, "the first events did not fail");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let stream = vec!["ordered.>".to_owned()];
+    tranq::relay::ensure_stream(&js, "ORDERED", stream, Duration::from_secs(120))
+        .await
+        .unwrap();
+    enqueue(1..6).await;
+    let done = "SELECT count(*) FROM tranq_jobs WHERE state = 'completed'";
+    let deadline = Instant::now() + Duration::from_secs(40);
+    while scalar(&db, done).await < 12 {
+        assert!(
+            Instant::now() < deadline,
+            "the ordered events were not all relayed"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let _ = stop_tx.send(());
+    running.await.unwrap().unwrap();
+    let read = nats::read_stream(&js, "ORDERED").await;
+    for subject in ["a", "b"] {
+        let got: Vec<&str> = read
+            .iter()
+            .filter(|m| m.subject == format!("ordered.{subject}"))
+            .map(|m| m.payload.as_str())
+            .collect();
+        let want: Vec<String> = (0..6).map(|i| format!("{subject}-{i}")).collect();
+        assert_eq!(got, want, "the order of subject {subject}");
+    }
+    db.close().await.ok();
+    databases::Postgres::drop(&handle).await;
+}

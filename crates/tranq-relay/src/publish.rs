@@ -24,6 +24,8 @@ pub const MESSAGE_ID_HEADER: &str = "Nats-Msg-Id";
 const FIRST_RETRY_DELAY: Duration = Duration::from_millis(50);
 /// Longest wait between two tries of one attempt.
 const MAX_RETRY_DELAY: Duration = Duration::from_secs(2);
+/// Shortest wait for an ack, even when the attempt's time is up.
+const MIN_ACK_WAIT: Duration = Duration::from_millis(10);
 
 /// The relay's task: a job whose arguments are an [`Event`], published by a worker that runs
 /// the relay ([`RelayWorker::relay`](crate::RelayWorker::relay)).
@@ -181,7 +183,12 @@ impl Relay {
             let deadline = Instant::now() + self.inner.config.publish_timeout;
             let mut delay = FIRST_RETRY_DELAY;
             loop {
-                match self.try_publish(&event.subject, &headers, &payload).await {
+                // One try waits for its ack no longer than the attempt has left.
+                let wait = deadline
+                    .saturating_duration_since(Instant::now())
+                    .min(self.inner.config.ack_timeout)
+                    .max(MIN_ACK_WAIT);
+                match self.try_publish(&event.subject, &headers, &payload, wait).await {
                     Ok(ack) => {
                         tracing::debug!(
                             stream = %ack.stream,
@@ -220,6 +227,7 @@ impl Relay {
         subject: &str,
         headers: &HeaderMap,
         payload: &bytes::Bytes,
+        wait: Duration,
     ) -> Result<jetstream::publish::PublishAck, Failure> {
         let failure = |e: jetstream::context::PublishError| {
             let permanent = matches!(e.kind(), PublishErrorKind::MaxPayloadExceeded);
@@ -239,7 +247,7 @@ impl Relay {
             .publish_with_headers(subject.to_owned(), headers.clone(), payload.clone())
             .await
             .map_err(failure)?;
-        match tokio::time::timeout(self.inner.config.ack_timeout, ack.into_future()).await {
+        match tokio::time::timeout(wait, ack.into_future()).await {
             Ok(ack) => ack.map_err(failure),
             Err(elapsed) => Err(Failure::Transient(Error::Publish {
                 subject: subject.to_owned(),
