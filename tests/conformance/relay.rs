@@ -98,6 +98,7 @@ pub async fn committed_events_are_published_once_with_their_job_id_and_rolled_ba
     let mut want = ids.clone();
     want.sort();
     assert_eq!(got, want, "Nats-Msg-Id is the job id on {}", H::pair());
+    js.delete_stream(&stream).await.unwrap();
     h.cleanup().await;
 }
 
@@ -153,6 +154,7 @@ pub async fn an_ordered_event_waits_for_an_earlier_one_of_its_subject_that_is_no
         "per-subject order on {}",
         H::pair()
     );
+    js.delete_stream(&stream).await.unwrap();
     h.cleanup().await;
 }
 
