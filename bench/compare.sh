@@ -8,6 +8,9 @@
 #                   (the like-for-like comparison with the peers)
 #     tranq-fast    --delete-completed --relaxed-commit: claims and completions also do not wait
 #                   for the WAL flush (see `SqlStore::relaxed_commit` for the trade-off)
+#   celery                              Celery 5.7 on its Redis broker, prefork pool
+#                                       ../shared/bench/peers/python (a venv under target/; the
+#                                       peer our readers come from; Redis at 127.0.0.1:6379)
 #   tranq@mysql, tranq@sqlite           tranq bench on MariaDB and on a SQLite file, for the same
 #                   table (no peer runs there, so no ratios). Neither pushes wake-ups, so idle
 #                   workers poll: these runs poll every 10 ms (--poll-ms 10; default 100 ms).
@@ -26,10 +29,11 @@
 #   PEER_TIMEOUT  seconds before a peer run is cut (300)
 #   NODE_ARGS     extra args of the Node driver    (--batching=on --concurrency=24)
 #   RUST_ARGS     extra args of the Rust port      (--batching=on --concurrency=24)
+#   CELERY_ARGS   extra args of the Celery driver  (--broker=redis --pool=prefork --concurrency=2)
 #   TRANQ_ARGS    extra args of `tranq bench`      (--concurrency 24)
 #   TRANQ_DELETE_ARGS  args of tranq-delete        ($TRANQ_ARGS --delete-completed)
 #   TRANQ_FAST_ARGS    args of tranq-fast          ($TRANQ_ARGS --delete-completed --relaxed-commit)
-#   SKIP          drivers to leave out, e.g. "rust" or "node rust tranq-fast"
+#   SKIP          drivers to leave out, e.g. "rust" or "node rust tranq-fast celery"
 #   NO_BUILD=1    do not build; use the binaries already built
 set -euo pipefail
 
@@ -42,6 +46,7 @@ PEERS=${PEERS:-$ROOT/../shared/bench/peers}
 PEER_TIMEOUT=${PEER_TIMEOUT:-300}
 NODE_ARGS=${NODE_ARGS:---batching=on --concurrency=24}
 RUST_ARGS=${RUST_ARGS:---batching=on --concurrency=24}
+CELERY_ARGS=${CELERY_ARGS:---broker=redis --pool=prefork --concurrency=2}
 TRANQ_ARGS=${TRANQ_ARGS:---concurrency 24}
 TRANQ_DELETE_ARGS=${TRANQ_DELETE_ARGS:-$TRANQ_ARGS --delete-completed}
 TRANQ_FAST_ARGS=${TRANQ_FAST_ARGS:-$TRANQ_ARGS --delete-completed --relaxed-commit}
@@ -98,7 +103,23 @@ if ! skipped rust; then
       --target-dir "$RUST_DIR/target" --bin graphile_worker_rs >&2
   fi
 fi
-if [[ -z ${NO_BUILD:-} || ! -x $TRANQ_BIN ]]; then
+if ! skipped celery; then
+  command -v python3 >/dev/null || { say "python3 is required (or SKIP=celery)"; exit 1; }
+  redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 || { say "Celery's broker, Redis, is not up at 127.0.0.1:6379 (or SKIP=celery)"; exit 1; }
+  CELERY_DIR=$(writable_copy "$PEERS/python" python)
+  CELERY_VENV=$ROOT/target/bench-peers/celery-venv
+  if [[ ! -x $CELERY_VENV/bin/python ]]; then
+    say "== python3 -m venv $CELERY_VENV; pip install -r requirements.txt"
+    python3 -m venv "$CELERY_VENV"
+    "$CELERY_VENV/bin/pip" install --quiet -r "$CELERY_DIR/requirements.txt" >&2
+  fi
+fi
+tranq_runs() {
+  local d
+  for d in tranq tranq-delete tranq-fast tranq@mysql tranq@sqlite; do skipped "$d" || return 0; done
+  return 1
+}
+if tranq_runs && [[ -z ${NO_BUILD:-} || ! -x $TRANQ_BIN ]]; then
   say "== cargo build --release -p tranq-cli"
   (cd "$ROOT" && cargo build --release --quiet -p tranq-cli >&2)
 fi
@@ -139,6 +160,11 @@ run_one() {
     rust)
       out=$(DATABASE_URL=$url N=$N timeout "$PEER_TIMEOUT" "$RUST_BIN" $RUST_ARGS 2>"$log") || rc=$?
       ;;
+    celery)
+      # Its broker is Redis, not this database (created and dropped all the same).
+      out=$(cd "$CELERY_DIR" && N=$N timeout "$PEER_TIMEOUT" \
+        "$CELERY_VENV/bin/python" celery_driver.py $CELERY_ARGS 2>"$log") || rc=$?
+      ;;
     tranq)
       out=$("$TRANQ_BIN" bench --database-url "$url" --jobs "$N" $TRANQ_ARGS 2>"$log") || rc=$?
       ;;
@@ -166,7 +192,7 @@ run_one() {
 }
 
 DRIVERS=()
-for d in node rust tranq tranq-delete tranq-fast tranq@mysql tranq@sqlite; do
+for d in node rust celery tranq tranq-delete tranq-fast tranq@mysql tranq@sqlite; do
   skipped "$d" || DRIVERS+=("$d")
 done
 

@@ -127,10 +127,10 @@ pub mod internal {
         Backend, ClaimParams, ClaimedJob, ColumnType, Completion, DEFAULT_COMPLETION_BATCH,
         DEFAULT_LEADER_TTL, DEFAULT_MAX_PREFETCH, DEFAULT_POLL_INTERVAL_WITHOUT_NOTIFY,
         DEFAULT_PRUNE_INTERVAL, DEFAULT_RESCUE_INTERVAL, FailParams, InsertAnswer, InsertIds,
-        InsertPlan, InsertStep, LastIdInsert, LeaderParams, Lease, MAX_QUEUE_NAME_LEN, NewJob,
-        Notifications, PRUNE_BATCH, PruneParams, Query, RESCUE_BATCH, Row, RowShape, SqlStore,
-        Store, Transaction, UNKNOWN_TASK_REPORT_INTERVAL, Value, inserted_ids, redact_url,
-        validate_queue,
+        InsertPlan, InsertStep, LastIdInsert, LeaderParams, Lease, LimitedClaim,
+        MAX_QUEUE_NAME_LEN, NewJob, Notifications, PRUNE_BATCH, PruneParams, Query, QueueLimits,
+        RESCUE_BATCH, RateLimit, Row, RowShape, SqlStore, Store, Transaction,
+        UNKNOWN_TASK_REPORT_INTERVAL, Value, inserted_ids, redact_url, validate_queue,
     };
 
     /// The SeaORM adapter's insert over any connection type.

@@ -73,7 +73,6 @@ fn claim_of<'a>(tasks: &'a [&'a str]) -> ClaimParams<'a> {
         limit: 3,
         worker_id: "w",
         lease: Duration::from_secs(60),
-        max_running: None,
     }
 }
 

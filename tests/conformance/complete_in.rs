@@ -68,7 +68,6 @@ pub async fn a_job_completed_in_its_handlers_transaction_commits_with_its_writes
             limit: 1,
             worker_id: "test",
             lease: Duration::from_secs(30),
-            max_running: None,
         })
         .await
         .unwrap();

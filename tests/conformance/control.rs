@@ -118,7 +118,6 @@ pub async fn waiting_jobs_are_cancelled_discarded_and_retried_and_the_rest_say_w
             limit: 3,
             worker_id: "holder",
             lease: Duration::from_secs(30),
-            max_running: None,
         })
         .await
         .unwrap();

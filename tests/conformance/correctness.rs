@@ -62,7 +62,6 @@ async fn claim<H: Harness>(h: &H, worker_id: &str, lease: Duration) -> Vec<Claim
             limit: 1000,
             worker_id,
             lease,
-            max_running: None,
         })
         .await
         .unwrap()

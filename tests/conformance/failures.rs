@@ -166,7 +166,6 @@ pub async fn a_stale_claim_cannot_complete_or_fail_the_job<H: Harness>() {
                     limit: 10,
                     worker_id,
                     lease: Duration::from_millis(1),
-                    max_running: None,
                 })
                 .await
                 .unwrap()

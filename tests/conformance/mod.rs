@@ -92,6 +92,8 @@ macro_rules! suite {
             claim_locks::a_claim_locks_only_the_jobs_it_takes,
             periodic::a_periodic_job_is_enqueued_once_per_tick_at_the_ticks_time,
             limits::a_global_concurrency_limit_holds_across_workers_and_is_reached,
+            limits::a_per_key_limit_holds_across_workers_while_other_keys_run,
+            limits::a_rate_limit_holds_across_workers_and_is_reached,
             complete_in::a_job_completed_in_its_handlers_transaction_commits_with_its_writes_or_not_at_all,
             unique::concurrent_batches_with_overlapping_keys_leave_one_live_job_per_key,
             unique::a_key_is_held_per_task_while_live_and_a_period_key_also_once_completed,

@@ -130,7 +130,6 @@ pub async fn an_expired_lease_is_rescued_and_run_again<H: Harness>() {
             limit: 1,
             worker_id: "vanished",
             lease: Duration::from_millis(500),
-            max_running: None,
         })
         .await
         .unwrap();

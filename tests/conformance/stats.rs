@@ -43,7 +43,6 @@ pub async fn queue_stats_count_each_state_and_job_times_read_back<H: Harness>() 
             limit: 1,
             worker_id: "stats-holder",
             lease: Duration::from_secs(60),
-            max_running: None,
         })
         .await
         .unwrap();

@@ -30,6 +30,10 @@ pub const PERIODIC_MS: &str = "TRANQ_CRASH_CHILD_PERIODIC_MS";
 pub const LEADER_MS: &str = "TRANQ_CRASH_CHILD_LEADER_MS";
 /// A global concurrency limit on the `crash` queue, when set.
 pub const GLOBAL_LIMIT: &str = "TRANQ_CRASH_CHILD_GLOBAL_LIMIT";
+/// A per-key concurrency limit on the `crash` queue, when set.
+pub const KEY_LIMIT: &str = "TRANQ_CRASH_CHILD_KEY_LIMIT";
+/// A rate limit on the `crash` queue, `<allowed>/<period ms>`, when set.
+pub const RATE_LIMIT: &str = "TRANQ_CRASH_CHILD_RATE_LIMIT";
 
 /// A folder where each child also notes every start in a file of its own (`starts-<pid>.log`,
 /// read by [`runs::read_starts`]), optional.
@@ -234,6 +238,15 @@ pub async fn run() {
         .and_then(|v| v.parse().ok())
     {
         builder = builder.global_concurrency("crash", limit);
+    }
+    if let Some(limit) = std::env::var(KEY_LIMIT).ok().and_then(|v| v.parse().ok()) {
+        builder = builder.concurrency_per_key("crash", limit);
+    }
+    if let Some((allowed, period)) = std::env::var(RATE_LIMIT).ok().and_then(|v| {
+        let (allowed, period) = v.split_once('/')?;
+        Some((allowed.parse().ok()?, period.parse().ok()?))
+    }) {
+        builder = builder.rate_limit("crash", allowed, Duration::from_millis(period));
     }
     if let (Some(period), Some(leader)) = (env_ms(PERIODIC_MS), env_ms(LEADER_MS)) {
         builder = builder

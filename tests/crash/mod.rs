@@ -55,6 +55,16 @@ macro_rules! crash_tests {
         }
 
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn a_per_key_limit_holds_across_three_worker_processes() {
+            $crate::crash::key_limit::<$db>().await
+        }
+
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn a_rate_limit_holds_across_three_worker_processes() {
+            $crate::crash::rate_limit::<$db>().await
+        }
+
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn a_periodic_job_ticks_once_across_three_workers_and_a_killed_leader() {
             $crate::crash::periodic_leader_killed::<$db>().await
         }
@@ -117,6 +127,26 @@ impl<D: Database> Fixture<D> {
             txn.rollback().await.expect("rollback");
         }
         ids
+    }
+
+    /// Enqueues and commits `n` jobs of `ms` under each concurrency key; returns each job's key.
+    pub async fn enqueue_keyed(&self, keys: &[&str], n: usize, ms: u64) -> Vec<(JobId, String)> {
+        let txn = self.db.begin().await.expect("begin");
+        let mut jobs = Vec::new();
+        for key in keys {
+            let args = (0..n).map(|_| child::CrashArgs {
+                ms,
+                snooze_forever: false,
+            });
+            let ids = CrashJob::builder()
+                .concurrency_key(*key)
+                .enqueue_many_in(&txn, args)
+                .await
+                .expect("enqueue");
+            jobs.extend(ids.into_iter().map(|id| (id, (*key).to_owned())));
+        }
+        txn.commit().await.expect("commit");
+        jobs
     }
 
     /// Enqueues and commits one job per duration, each allowed a single attempt.
@@ -785,45 +815,10 @@ pub async fn periodic_leader_killed<D: Database>() {
 pub async fn global_limit<D: Database>() {
     let f: Fixture<D> = Fixture::new("crash_limit").await;
     let ids = f.enqueue(&[400; 30], 0, true).await;
-    let settings = Settings {
-        concurrency: 4,
-        lease: Duration::from_secs(10),
-        grace: Duration::from_secs(5),
-    };
     let limit = 5;
     let env = [(child::GLOBAL_LIMIT, limit.to_string())];
-    let started = Instant::now();
-    let workers: Vec<Worker> = (0..3)
-        .map(|_| Worker::spawn_with(&f.url, "limit", &settings, &env))
-        .collect();
-    let completed = "SELECT count(*) FROM tranq_jobs WHERE state = 'completed'";
-    let refs: Vec<&Worker> = workers.iter().collect();
-    f.wait(
-        "every job completed",
-        Duration::from_secs(60),
-        &refs,
-        || async { f.scalar(completed).await == ids.len() as i64 },
-    )
-    .await;
-    let took = started.elapsed();
-    for w in &workers {
-        w.terminate();
-    }
-    for w in workers {
-        let status = w.exit(Duration::from_secs(15)).await;
-        assert!(status.success(), "a worker exited with {status}");
-    }
-    let runs = f.runs().await;
-    let mut events: Vec<(i64, i32)> = runs
-        .iter()
-        .flat_map(|r| [(r.started_us, 1), (r.finished_us.unwrap_or(i64::MAX), -1)])
-        .collect();
-    events.sort_unstable_by_key(|&(at, delta)| (at, delta));
-    let (mut now, mut most) = (0, 0);
-    for (_, delta) in events {
-        now += delta;
-        most = most.max(now);
-    }
+    let (took, runs) = three_workers_complete(&f, "limit", &env, ids.len()).await;
+    let most = most_at_once(runs.iter());
     let pids: std::collections::HashSet<i64> = runs.iter().map(|r| r.pid).collect();
     eprintln!(
         "LIMIT workers=3 slots=12 limit={limit} jobs={} most_at_once={most} processes_that_ran_jobs={} took={took:?} (30 x 400 ms at 5 at once: 2.4 s of work)",
@@ -836,5 +831,147 @@ pub async fn global_limit<D: Database>() {
         "{most} jobs ran at once under a limit of {limit}"
     );
     assert_eq!(most, limit, "the limit is reached");
+    f.cleanup().await;
+}
+
+/// Most of `runs` in flight at once, from their start and end records.
+fn most_at_once<'a>(runs: impl Iterator<Item = &'a Run>) -> usize {
+    let mut events: Vec<(i64, i32)> = runs
+        .flat_map(|r| [(r.started_us, 1), (r.finished_us.unwrap_or(i64::MAX), -1)])
+        .collect();
+    events.sort_unstable_by_key(|&(at, delta)| (at, delta));
+    let (mut now, mut most) = (0, 0);
+    for (_, delta) in events {
+        now += delta;
+        most = most.max(now);
+    }
+    usize::try_from(most).unwrap_or(0)
+}
+
+/// Starts three worker processes of 4 slots each with `env`, waits until every job of `ids`
+/// completed, stops them; returns how long that took and the runs.
+async fn three_workers_complete<D: Database>(
+    f: &Fixture<D>,
+    name: &str,
+    env: &[(&str, String)],
+    jobs: usize,
+) -> (Duration, Vec<Run>) {
+    let settings = Settings {
+        concurrency: 4,
+        lease: Duration::from_secs(10),
+        grace: Duration::from_secs(5),
+    };
+    let started = Instant::now();
+    let workers: Vec<Worker> = (0..3)
+        .map(|_| Worker::spawn_with(&f.url, name, &settings, env))
+        .collect();
+    let completed = "SELECT count(*) FROM tranq_jobs WHERE state = 'completed'";
+    let refs: Vec<&Worker> = workers.iter().collect();
+    f.wait(
+        "every job completed",
+        Duration::from_secs(60),
+        &refs,
+        || async { f.scalar(completed).await == jobs as i64 },
+    )
+    .await;
+    let took = started.elapsed();
+    for w in &workers {
+        w.terminate();
+    }
+    for w in workers {
+        let status = w.exit(Duration::from_secs(15)).await;
+        assert!(status.success(), "a worker exited with {status}");
+    }
+    (took, f.runs().await)
+}
+
+/// Three worker processes of 4 slots each serve a queue limited to 2 running jobs per
+/// customer, with 3 customers: no customer ever has more than 2 running, each reaches 2, and
+/// the three run beside each other (6 at once).
+pub async fn key_limit<D: Database>() {
+    let f: Fixture<D> = Fixture::new("crash_key_limit").await;
+    let customers = ["c0", "c1", "c2"];
+    let jobs = f.enqueue_keyed(&customers, 10, 300).await;
+    let limit = 2;
+    let env = [(child::KEY_LIMIT, limit.to_string())];
+    let (took, runs) = three_workers_complete(&f, "key_limit", &env, jobs.len()).await;
+    let key_of: std::collections::HashMap<i64, &str> =
+        jobs.iter().map(|(id, key)| (id.0, key.as_str())).collect();
+    let per_key: Vec<usize> = customers
+        .iter()
+        .map(|c| most_at_once(runs.iter().filter(|r| key_of.get(&r.job_id) == Some(c))))
+        .collect();
+    let most = most_at_once(runs.iter());
+    eprintln!(
+        "KEY_LIMIT workers=3 slots=12 keys=3 limit_per_key={limit} jobs={} most_at_once_per_key={per_key:?} most_at_once={most} took={took:?} (10 x 300 ms per key at 2 at once: 1.5 s of work)",
+        runs.len()
+    );
+    assert_eq!(runs.len(), jobs.len(), "one run per job");
+    for (customer, most) in customers.iter().zip(&per_key) {
+        assert!(
+            *most <= limit,
+            "{most} jobs of {customer} ran at once under a limit of {limit} per key"
+        );
+        assert_eq!(*most, limit, "the limit of {customer} is reached");
+    }
+    assert_eq!(
+        most,
+        limit * customers.len(),
+        "the keys run beside each other"
+    );
+    f.cleanup().await;
+}
+
+/// Three worker processes of 4 slots each serve a queue limited to 10 starts per second: no
+/// 11 starts fall within a second (less the delay from a claim to its handler's start), and
+/// the 40 jobs take about the 3 s the limit allows, not much more.
+pub async fn rate_limit<D: Database>() {
+    let f: Fixture<D> = Fixture::new("crash_rate_limit").await;
+    let ids = f.enqueue(&[10; 40], 0, true).await;
+    let (allowed, period) = (10usize, Duration::from_secs(1));
+    let env = [(
+        child::RATE_LIMIT,
+        format!("{allowed}/{}", period.as_millis()),
+    )];
+    let (took, runs) = three_workers_complete(&f, "rate_limit", &env, ids.len()).await;
+    let mut starts: Vec<i64> = runs.iter().map(|r| r.started_us).collect();
+    starts.sort_unstable();
+    let period_us = i64::try_from(period.as_micros()).unwrap_or(i64::MAX);
+    // Most starts within any window of `period` that opens at a start.
+    let most_in_window = (0..starts.len())
+        .map(|i| starts[i..].partition_point(|&s| s < starts[i] + period_us))
+        .max()
+        .unwrap_or(0);
+    let closest_us = starts
+        .windows(allowed + 1)
+        .map(|w| w[allowed] - w[0])
+        .min()
+        .unwrap_or(i64::MAX);
+    let span_us = starts.last().copied().unwrap_or(0) - starts.first().copied().unwrap_or(0);
+    let pids: std::collections::HashSet<i64> = runs.iter().map(|r| r.pid).collect();
+    eprintln!(
+        "RATE workers=3 slots=12 limit={allowed}/{period:?} jobs={} most_starts_in_any_window={most_in_window} closest_{}_starts={:.1}ms first_to_last_start={:.2}s processes_that_ran_jobs={} took={took:?} (40 starts at 10/s: 3 s)",
+        runs.len(),
+        allowed + 1,
+        closest_us as f64 / 1000.0,
+        span_us as f64 / 1e6,
+        pids.len()
+    );
+    assert_eq!(runs.len(), ids.len(), "one run per job");
+    // The limit counts claims on the database's clock; a handler starts a little after its
+    // claim, so 11 starts may come that little less than a period apart.
+    assert!(
+        closest_us >= period_us - 50_000,
+        "{} starts within {closest_us} us under a limit of {allowed} per {period:?}",
+        allowed + 1
+    );
+    assert!(
+        span_us >= 3 * period_us - 50_000,
+        "40 starts in {span_us} us under a limit of 10 per second"
+    );
+    assert!(
+        span_us < 3 * period_us + 900_000,
+        "40 starts took {span_us} us: the limit of 10 per second was not reached"
+    );
     f.cleanup().await;
 }

@@ -242,7 +242,6 @@ async fn seed(store: &tranq::sea_orm::Store) -> Seeded {
             limit: 3,
             worker_id: "cli-test-worker",
             lease: Duration::from_secs(3600),
-            max_running: None,
         })
         .await
         .unwrap();

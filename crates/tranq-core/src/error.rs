@@ -120,6 +120,15 @@ pub enum Error {
         /// What is wrong with the key, and what to do.
         reason: String,
     },
+    /// A job's concurrency key cannot be stored.
+    #[error("the concurrency key of a job of task `{task}` is refused: {reason}")]
+    #[non_exhaustive]
+    InvalidConcurrencyKey {
+        /// The task of the job refused.
+        task: &'static str,
+        /// What is wrong with the key, and what to do.
+        reason: String,
+    },
     /// No job has this id (it never existed, or was pruned or deleted when completed).
     #[error("no job {id}: it never existed, or it was pruned or deleted once finished")]
     #[non_exhaustive]

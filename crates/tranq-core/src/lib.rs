@@ -4,6 +4,7 @@
 //! This crate is semver exempt: depend on `tranq` (or pin `=x.y.z`).
 
 mod complete_in;
+mod concurrency_key;
 mod delay;
 mod dialect;
 mod error;
@@ -29,6 +30,7 @@ mod unique;
 mod worker;
 
 pub use complete_in::{complete_in_query, completed_or_lost};
+pub use concurrency_key::MAX_CONCURRENCY_KEY_BYTES;
 pub use delay::MAX_DELAY;
 pub use dialect::{ColumnType, Dialect, Query, Row, RowShape, Value};
 pub use error::{Error, Result, redact_url};
@@ -51,7 +53,8 @@ pub use shutdown_signal::{ShutdownSignal, shutdown_signal};
 pub use state::{State, StateType};
 pub use store::{
     Backend, Cancellation, ClaimParams, Completion, FailParams, JobFilter, JobTimes, LeaderParams,
-    Notifications, PruneParams, QueueStats, SqlStore, Store, Transaction,
+    LimitedClaim, Notifications, PruneParams, QueueLimits, QueueStats, RateLimit, SqlStore, Store,
+    Transaction,
 };
 pub use task::{DEFAULT_MAX_ATTEMPTS, DEFAULT_QUEUE, Task, TaskContext, TaskOptions, TaskResult};
 pub use task_error::{TaskError, TaskErrorKind};

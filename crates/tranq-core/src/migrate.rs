@@ -36,16 +36,19 @@ const POSTGRES: &[Migration] = migrations!("postgres":
     1 => "0001_create_tranq_jobs",
     2 => "0002_create_tranq_leader",
     3 => "0003_create_tranq_queue_locks",
+    4 => "0004_create_tranq_queue_starts",
 );
 const SQLITE: &[Migration] = migrations!("sqlite":
     1 => "0001_create_tranq_jobs",
     2 => "0002_create_tranq_leader",
     3 => "0003_create_tranq_queue_locks",
+    4 => "0004_create_tranq_queue_starts",
 );
 const MYSQL: &[Migration] = migrations!("mysql":
     1 => "0001_create_tranq_jobs",
     2 => "0002_create_tranq_leader",
     3 => "0003_create_tranq_queue_locks",
+    4 => "0004_create_tranq_queue_starts",
 );
 
 /// The migrations of a dialect, oldest first. Use these to apply tranq's schema with your own

@@ -48,6 +48,13 @@ impl NewJob {
         self.unique_key.as_deref()
     }
 
+    /// The key a per-key concurrency limit counts this job under, if any.
+    pub fn concurrency_key(&self) -> Option<&str> {
+        self.metadata
+            .as_ref()
+            .and_then(crate::trace_link::JobMetadata::concurrency_key)
+    }
+
     /// The arguments, as JSON text.
     pub(crate) fn args_json(&self) -> &str {
         self.args.get()
@@ -139,6 +146,7 @@ pub struct JobBuilder<T> {
     tags: Vec<String>,
     max_payload_bytes: usize,
     unique: crate::unique::UniqueOptions,
+    concurrency_key: Option<String>,
     _marker: PhantomData<fn() -> T>,
 }
 
@@ -153,6 +161,7 @@ impl<T> Clone for JobBuilder<T> {
             tags: self.tags.clone(),
             max_payload_bytes: self.max_payload_bytes,
             unique: self.unique.clone(),
+            concurrency_key: self.concurrency_key.clone(),
             _marker: PhantomData,
         }
     }
@@ -170,6 +179,7 @@ impl<T: Task> std::fmt::Debug for JobBuilder<T> {
             .field("tags", &self.tags)
             .field("max_payload_bytes", &self.max_payload_bytes)
             .field("unique", &self.unique)
+            .field("concurrency_key", &self.concurrency_key)
             .finish()
     }
 }
@@ -192,6 +202,7 @@ impl<T: Task> JobBuilder<T> {
             tags: Vec::new(),
             max_payload_bytes: DEFAULT_MAX_PAYLOAD_BYTES,
             unique: crate::unique::UniqueOptions::default(),
+            concurrency_key: None,
             _marker: PhantomData,
         }
     }
@@ -237,6 +248,34 @@ impl<T: Task> JobBuilder<T> {
     /// Accept serialized arguments up to this size.
     pub fn max_payload_bytes(mut self, limit: usize) -> Self {
         self.max_payload_bytes = limit;
+        self
+    }
+
+    /// The key a per-key concurrency limit counts this job under
+    /// ([`WorkerBuilder::concurrency_per_key`](crate::WorkerBuilder::concurrency_per_key)):
+    /// e.g. the customer it works for. Overrides a key the task derives from its arguments
+    /// (`#[task(concurrency_key = [field, ...])]`). 1 to 255 bytes.
+    ///
+    /// ```
+    /// # #[derive(serde::Serialize, serde::Deserialize)] struct Hook { customer: String }
+    /// # struct Deliver;
+    /// # impl tranq_core::Task for Deliver {
+    /// #     type Args = Hook;
+    /// #     const NAME: &'static str = "deliver_doc";
+    /// #     fn run(_: tranq_core::TaskContext, _: Hook)
+    /// #         -> futures::future::BoxFuture<'static, tranq_core::TaskResult> {
+    /// #         Box::pin(async { Ok(None) })
+    /// #     }
+    /// # }
+    /// use tranq_core::Enqueue;
+    ///
+    /// let builder = Deliver::builder().concurrency_key("customer:acme");
+    /// let job = builder.build(&Hook { customer: "acme".into() })?;
+    /// assert_eq!(job.concurrency_key(), Some("customer:acme"));
+    /// # Ok::<(), tranq_core::Error>(())
+    /// ```
+    pub fn concurrency_key(mut self, key: impl Into<String>) -> Self {
+        self.concurrency_key = Some(key.into());
         self
     }
 
@@ -289,6 +328,10 @@ impl<T: Task> JobBuilder<T> {
             return Err(Error::InvalidMaxAttempts { task: T::NAME });
         }
         let (unique_key, unique_states) = self.unique.resolve(T::NAME, || T::unique_key(args))?;
+        let concurrency_key =
+            crate::concurrency_key::resolve(T::NAME, self.concurrency_key.as_deref(), || {
+                T::concurrency_key(args)
+            })?;
         // Serialised once, kept as raw JSON text and embedded as is in the insert's batch.
         let args = serde_json::value::to_raw_value(args).map_err(|source| Error::Serialize {
             task: T::NAME,
@@ -323,7 +366,7 @@ impl<T: Task> JobBuilder<T> {
             tags: self.tags.clone(),
             unique_key,
             unique_states,
-            metadata: crate::trace_link::JobMetadata::current(),
+            metadata: crate::trace_link::JobMetadata::current(concurrency_key),
         })
     }
 

@@ -63,6 +63,14 @@ pub trait Task: Send + Sync + 'static {
         None
     }
 
+    /// The concurrency key of a job with these arguments, if the task declares one
+    /// (`#[task(concurrency_key = [field, ...])]`; see
+    /// [`JobBuilder::concurrency_key`](crate::JobBuilder::concurrency_key)). None by default.
+    fn concurrency_key(args: &Self::Args) -> Option<String> {
+        let _ = args;
+        None
+    }
+
     /// Runs one attempt.
     fn run(ctx: TaskContext, args: Self::Args) -> BoxFuture<'static, TaskResult>;
 }

@@ -32,9 +32,13 @@ pub(crate) struct EnqueueTrace {
 }
 
 /// The `metadata` column of a job to insert; absent keys are left out of the insert's JSON.
-#[derive(Debug, Clone, Copy, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub(crate) struct JobMetadata {
-    trace: EnqueueTrace,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    trace: Option<EnqueueTrace>,
+    /// The job's concurrency key (see `concurrency_key.rs`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    concurrency_key: Option<String>,
 }
 
 impl EnqueueTrace {
@@ -60,9 +64,19 @@ impl EnqueueTrace {
 }
 
 impl JobMetadata {
-    /// The metadata of a job enqueued now: the current span, when there is one.
-    pub(crate) fn current() -> Option<JobMetadata> {
-        EnqueueTrace::current().map(|trace| JobMetadata { trace })
+    /// The job's concurrency key, if any.
+    pub(crate) fn concurrency_key(&self) -> Option<&str> {
+        self.concurrency_key.as_deref()
+    }
+
+    /// The metadata of a job enqueued now: the current span, when there is one, and the
+    /// job's concurrency key; `None` when neither is there.
+    pub(crate) fn current(concurrency_key: Option<String>) -> Option<JobMetadata> {
+        let trace = EnqueueTrace::current();
+        (trace.is_some() || concurrency_key.is_some()).then_some(JobMetadata {
+            trace,
+            concurrency_key,
+        })
     }
 }
 
@@ -97,7 +111,12 @@ mod tests {
     }
 
     #[test]
-    fn no_span_means_no_metadata() {
-        assert!(JobMetadata::current().is_none());
+    fn no_span_and_no_key_means_no_metadata() {
+        assert!(JobMetadata::current(None).is_none());
+        let keyed = JobMetadata::current(Some("acme".into())).expect("metadata");
+        assert_eq!(
+            serde_json::to_string(&keyed).expect("serializes"),
+            r#"{"concurrency_key":"acme"}"#
+        );
     }
 }

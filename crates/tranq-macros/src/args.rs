@@ -9,13 +9,14 @@ use syn::spanned::Spanned;
 use syn::{Expr, ExprLit, ExprUnary, Ident, Lit, LitInt, LitStr, Path, Token, UnOp};
 
 /// The keys `#[task]` accepts, in the order the error message lists them.
-const KEYS: [&str; 9] = [
+const KEYS: [&str; 10] = [
     "name",
     "queue",
     "max_attempts",
     "priority",
     "timeout",
     "unique",
+    "concurrency_key",
     "cron",
     "timezone",
     "crate",
@@ -41,6 +42,8 @@ pub(crate) struct TaskArgs {
     pub(crate) timeout: Option<Given<Duration>>,
     /// Fields of the arguments whose values make a job's unique key.
     pub(crate) unique: Option<Vec<Ident>>,
+    /// Fields of the arguments whose values make a job's concurrency key.
+    pub(crate) concurrency_key: Option<Vec<Ident>>,
     /// A cron schedule (checked here) on which the leader enqueues the task.
     pub(crate) cron: Option<LitStr>,
     /// The IANA time zone of `cron` (UTC by default; checked when the worker is built).
@@ -202,7 +205,8 @@ impl TaskArgs {
                     span: text.span(),
                 });
             }
-            "unique" => self.unique = Some(fields(value)?),
+            "unique" => self.unique = Some(fields(key, value)?),
+            "concurrency_key" => self.concurrency_key = Some(fields(key, value)?),
             "cron" => {
                 let expr = string(key, value, "0 */5 * * * *")?;
                 if <cron::Schedule as std::str::FromStr>::from_str(&expr.value()).is_err() {
@@ -317,12 +321,15 @@ fn check_queue(queue: &LitStr) -> syn::Result<()> {
     ))
 }
 
-/// The list of `unique = [order_id, customer]`: field names of the arguments, at least one.
-fn fields(value: &Expr) -> syn::Result<Vec<Ident>> {
+/// The list of `unique = [order_id, customer]` (or `concurrency_key = [...]`): field names of
+/// the arguments, at least one.
+fn fields(key: &str, value: &Expr) -> syn::Result<Vec<Ident>> {
     let expected = || {
         syn::Error::new_spanned(
             value,
-            "`unique` takes a list of fields of the task's arguments, e.g. `unique = [order_id]`",
+            format!(
+                "`{key}` takes a list of fields of the task's arguments, e.g. `{key} = [order_id]`"
+            ),
         )
     };
     let Expr::Array(array) = value else {

@@ -118,16 +118,26 @@ fn expand(task: &TaskFn<'_>, args: &TaskArgs) -> TokenStream {
         quote!(const STATE: ::core::option::Option<#krate::StateType> =
             ::core::option::Option::Some(#krate::StateType::of::<#value>());)
     });
-    let unique_fn = args.unique.as_ref().map(|fields| {
+    // `fn unique_key` / `fn concurrency_key`: the key made of the named fields' values.
+    let key_fn = |method: &str, fields: &Vec<syn::Ident>| {
+        let method = syn::Ident::new(method, Span::call_site());
         let names = fields.iter().map(|f| f.unraw().to_string());
         quote! {
-            fn unique_key(args: &Self::Args) -> ::core::option::Option<::std::string::String> {
+            fn #method(args: &Self::Args) -> ::core::option::Option<::std::string::String> {
                 #krate::__private::key_of_fields(&[#(
                     (#names, #krate::__private::to_json_text(&args.#fields)),
                 )*])
             }
         }
-    });
+    };
+    let unique_fn = args
+        .unique
+        .as_ref()
+        .map(|fields| key_fn("unique_key", fields));
+    let concurrency_key_fn = args
+        .concurrency_key
+        .as_ref()
+        .map(|fields| key_fn("concurrency_key", fields));
     let cron = args.cron.as_ref().map(|expr| {
         let timezone = args
             .timezone
@@ -163,6 +173,7 @@ fn expand(task: &TaskFn<'_>, args: &TaskArgs) -> TokenStream {
             const OPTIONS: #krate::TaskOptions = #options;
             #state_const
             #unique_fn
+            #concurrency_key_fn
             #cron
             fn run(
                 ctx: #krate::TaskContext,

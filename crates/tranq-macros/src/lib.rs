@@ -41,6 +41,10 @@ use proc_macro::TokenStream;
 /// | `max_attempts` | integer, at least 1                            | 25            |
 /// | `priority`     | `i16`, lower runs first                        | 0             |
 /// | `timeout`      | duration string: `"500ms"`, `"30s"`, `"5m"`    | none          |
+/// | `unique`       | fields of the arguments: `[order_id, customer]`: at most one live job per key | none |
+/// | `concurrency_key` | fields of the arguments: `[customer_id]`: the key a per-key concurrency limit counts the job under | none |
+/// | `cron`         | six or seven field cron string, seconds first  | none          |
+/// | `timezone`     | IANA zone of `cron`, e.g. `"Europe/Paris"`     | `"UTC"`       |
 /// | `crate`        | path of the `tranq` crate, e.g. `"::my_tranq"` | `"::tranq"`   |
 ///
 /// Unknown, repeated or mistyped arguments, unparsable durations and fns of another shape are

@@ -137,14 +137,9 @@ SELECT j.id, j.task, j.queue, j.args, CAST(j.attempt AS SIGNED) AS attempt,
 FROM JSON_TABLE($8, '$[*]' COLUMNS (id BIGINT PATH '$')) AS c
 JOIN tranq_jobs AS j ON j.id = c.id
 
--- name: job_claim_id_select
--- $1 id. The job, locked, when it is available or retryable, due or not (tranq::testing's
--- run_job runs a scheduled job now).
-SELECT id FROM tranq_jobs WHERE id = $1 AND claimable = 1 FOR UPDATE
-
--- name: job_claim_id
--- $2 worker id, $3 lease in ms, $4 the id locked by job_claim_id_select; as job_claim.
-UPDATE JSON_TABLE($4, '$[*]' COLUMNS (id BIGINT PATH '$')) AS c
+-- name: job_claim_ids
+-- $2 worker id, $3 lease in ms, $5 the ids locked by job_claim_ids_select; as job_claim.
+UPDATE JSON_TABLE($5, '$[*]' COLUMNS (id BIGINT PATH '$')) AS c
 STRAIGHT_JOIN tranq_jobs AS j ON j.id = c.id
 SET j.state = 'running',
     j.attempt = j.attempt + 1,
@@ -154,14 +149,14 @@ SET j.state = 'running',
         CAST(TIMESTAMPDIFF(MICROSECOND, '1970-01-01 00:00:00', UTC_TIMESTAMP(6)) AS SIGNED)),
     j.lease_expires_at = TIMESTAMPADD(MICROSECOND, $3 * 1000, UTC_TIMESTAMP(6))
 
--- name: job_claim_id_fetch
+-- name: job_claim_ids_fetch
 SELECT j.id, j.task, j.queue, j.args, CAST(j.attempt AS SIGNED) AS attempt,
        CAST(j.max_attempts AS SIGNED) AS max_attempts, j.lease_token,
        CAST(j.priority AS SIGNED) AS priority,
        CAST(JSON_LENGTH(j.errors) >= j.attempt AS SIGNED) AS given_back,
        CAST(GREATEST(TIMESTAMPDIFF(MICROSECOND, j.run_at, UTC_TIMESTAMP(6)), 0) AS SIGNED) AS pickup_us,
        CAST(JSON_EXTRACT(j.metadata, '$.trace') AS CHAR) AS trace
-FROM JSON_TABLE($4, '$[*]' COLUMNS (id BIGINT PATH '$')) AS c
+FROM JSON_TABLE($5, '$[*]' COLUMNS (id BIGINT PATH '$')) AS c
 JOIN tranq_jobs AS j ON j.id = c.id
 
 -- name: job_complete_many_select, job_complete_delete_many_select, job_release_many_select, job_heartbeat_many_select
@@ -345,3 +340,59 @@ UPDATE tranq_jobs
 SET state = 'available', run_at = UTC_TIMESTAMP(6), finished_at = NULL, cancel_requested_at = NULL,
     max_attempts = GREATEST(max_attempts, attempt + 1)
 WHERE id = $1 AND state IN ('retryable', 'discarded', 'cancelled')
+
+-- name: job_running_by_key
+-- The running jobs of queue $1 per concurrency key (metadata.concurrency_key), under
+-- job_queue_lock; jobs without a key are not counted.
+SELECT k.concurrency_key AS task, COUNT(*) AS count
+FROM (SELECT JSON_VALUE(metadata, '$.concurrency_key') AS concurrency_key
+      FROM tranq_jobs WHERE queue = $1 AND state = 'running') AS k
+WHERE k.concurrency_key IS NOT NULL
+GROUP BY k.concurrency_key
+
+-- name: job_claim_keyed_candidates
+-- $1 queue, $2 task names (JSON array), $3 keys at their limit (JSON array), $4 how many. The
+-- runnable jobs a claim under a per-key limit chooses from, in claim order, leaving out the
+-- keys that already have their limit running; a plain read (see job_claim_candidates).
+SELECT c.id, c.concurrency_key
+FROM (SELECT id, priority, run_at, JSON_VALUE(metadata, '$.concurrency_key') AS concurrency_key
+      FROM tranq_jobs
+      WHERE queue = $1
+        AND claimable = 1
+        AND run_at <= UTC_TIMESTAMP(6)
+        AND task IN (SELECT t.name FROM JSON_TABLE($2, '$[*]' COLUMNS (name VARCHAR(255) PATH '$')) AS t)
+     ) AS c
+WHERE c.concurrency_key IS NULL
+   OR NOT JSON_CONTAINS($3, JSON_QUOTE(c.concurrency_key))
+ORDER BY c.priority, c.run_at, c.id
+LIMIT $4
+
+-- name: job_claim_ids_select
+-- $1 ids (JSON array, in id order), $4 1: only if due, 0: due or not. These jobs, locked when
+-- still claimable and not locked by another claim: the ones a claim under a per-key limit chose
+-- (due), or the one tranq::testing's run_job runs now (due or not).
+SELECT j.id FROM JSON_TABLE($1, '$[*]' COLUMNS (id BIGINT PATH '$')) AS c
+STRAIGHT_JOIN tranq_jobs AS j ON j.id = c.id
+WHERE j.claimable = 1 AND ($4 = 0 OR j.run_at <= UTC_TIMESTAMP(6))
+FOR UPDATE SKIP LOCKED
+
+-- name: job_rate_started
+-- $1 queue, $2 the rate limit's period in ms: how many jobs of the queue were claimed in the
+-- last period (tranq_queue_starts), under job_queue_lock.
+SELECT CAST($1 AS CHAR) AS task, CAST(COALESCE(SUM(jobs), 0) AS SIGNED) AS count
+FROM tranq_queue_starts
+WHERE queue = $1
+  AND started_at > CAST(TIMESTAMPDIFF(MICROSECOND, '1970-01-01 00:00:00', UTC_TIMESTAMP(6)) AS SIGNED)
+                   - $2 * 1000
+
+-- name: job_rate_record
+-- $1 queue, $2 how many jobs a claim under a rate limit took, now.
+INSERT INTO tranq_queue_starts (queue, started_at, jobs)
+VALUES ($1, CAST(TIMESTAMPDIFF(MICROSECOND, '1970-01-01 00:00:00', UTC_TIMESTAMP(6)) AS SIGNED), $2)
+
+-- name: job_rate_prune
+-- $1 queue, $2 period in ms: the starts that no window counts any more.
+DELETE FROM tranq_queue_starts
+WHERE queue = $1
+  AND started_at <= CAST(TIMESTAMPDIFF(MICROSECOND, '1970-01-01 00:00:00', UTC_TIMESTAMP(6)) AS SIGNED)
+                    - $2 * 1000

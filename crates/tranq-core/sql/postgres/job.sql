@@ -81,30 +81,6 @@ RETURNING j.id, j.task, j.queue, j.args::text AS args, j.attempt::bigint AS atte
           (extract(epoch FROM now() - j.run_at) * 1000000)::bigint AS pickup_us,
           (j.metadata -> 'trace')::text AS trace
 
--- name: job_claim_id
--- $1 id, $2 worker id, $3 lease in ms. Claims one job by its id when it is available or
--- retryable, due or not (tranq::testing's run_job runs a scheduled job now); otherwise as
--- job_claim.
-WITH picked AS MATERIALIZED (
-    SELECT id FROM tranq_jobs
-    WHERE id = $1::bigint AND state IN ('available', 'retryable')
-    FOR UPDATE
-)
-UPDATE tranq_jobs j
-SET state = 'running',
-    attempt = j.attempt + 1,
-    attempted_at = NULL,
-    lease_owner = $2::text,
-    lease_token = GREATEST(j.lease_token + 1, (extract(epoch FROM clock_timestamp()) * 1000000)::bigint),
-    lease_expires_at = now() + $3::bigint * interval '1 millisecond'
-FROM picked
-WHERE j.id = picked.id
-RETURNING j.id, j.task, j.queue, j.args::text AS args, j.attempt::bigint AS attempt,
-          j.max_attempts::bigint AS max_attempts, j.lease_token, j.priority::bigint AS priority,
-          (jsonb_array_length(j.errors) >= j.attempt)::int::bigint AS given_back,
-          GREATEST((extract(epoch FROM now() - j.run_at) * 1000000)::bigint, 0) AS pickup_us,
-          (j.metadata -> 'trace')::text AS trace
-
 -- name: job_claim_relaxed
 -- job_claim for a store built with `relaxed_commit(true)`: the claim commits without waiting for
 -- the WAL flush (synchronous_commit off for this one transaction).
@@ -425,3 +401,73 @@ UPDATE tranq_jobs
 SET state = 'available', run_at = now(), finished_at = NULL, cancel_requested_at = NULL,
     max_attempts = GREATEST(max_attempts, attempt + 1)
 WHERE id = $1::bigint AND state IN ('retryable', 'discarded', 'cancelled')
+
+-- name: job_running_by_key
+-- The running jobs of queue $1 per concurrency key (metadata.concurrency_key), under
+-- job_queue_lock; jobs without a key are not counted.
+SELECT metadata ->> 'concurrency_key' AS task, count(*)::bigint AS count
+FROM tranq_jobs
+WHERE queue = $1::text AND state = 'running' AND metadata ? 'concurrency_key'
+GROUP BY 1
+
+-- name: job_claim_keyed_candidates
+-- $1 queue, $2 task names (text[] literal), $3 keys at their limit (JSON array), $4 how many.
+-- The runnable jobs a claim under a per-key limit chooses from, in claim order, leaving out the
+-- keys that already have their limit running; under job_queue_lock, it locks nothing.
+SELECT id, metadata ->> 'concurrency_key' AS concurrency_key
+FROM tranq_jobs
+WHERE state IN ('available', 'retryable')
+  AND queue = $1::text
+  AND run_at <= now()
+  AND task = ANY($2::text[])
+  AND NOT COALESCE(metadata ->> 'concurrency_key' IN (SELECT jsonb_array_elements_text($3::jsonb)), false)
+ORDER BY priority, run_at, id
+LIMIT $4::bigint
+
+-- name: job_claim_ids
+-- $1 ids (JSON array, in id order), $2 worker id, $3 lease in ms, $4 1: only if due, 0: due or
+-- not. Claims these jobs, those still available or retryable: the ones a claim under a per-key
+-- limit chose (due), or the one tranq::testing's run_job runs now (due or not); otherwise as
+-- job_claim.
+WITH picked AS MATERIALIZED (
+    SELECT id FROM tranq_jobs
+    WHERE id IN (SELECT x::bigint FROM jsonb_array_elements_text($1::jsonb) AS x)
+      AND state IN ('available', 'retryable')
+      AND ($4::bigint = 0 OR run_at <= now())
+    ORDER BY id
+    FOR UPDATE SKIP LOCKED
+)
+UPDATE tranq_jobs j
+SET state = 'running',
+    attempt = j.attempt + 1,
+    attempted_at = NULL,
+    lease_owner = $2::text,
+    lease_token = GREATEST(j.lease_token + 1, (extract(epoch FROM clock_timestamp()) * 1000000)::bigint),
+    lease_expires_at = now() + $3::bigint * interval '1 millisecond'
+FROM picked
+WHERE j.id = picked.id
+RETURNING j.id, j.task, j.queue, j.args::text AS args, j.attempt::bigint AS attempt,
+          j.max_attempts::bigint AS max_attempts, j.lease_token, j.priority::bigint AS priority,
+          (jsonb_array_length(j.errors) >= j.attempt)::int::bigint AS given_back,
+          GREATEST((extract(epoch FROM now() - j.run_at) * 1000000)::bigint, 0) AS pickup_us,
+          (j.metadata -> 'trace')::text AS trace
+
+-- name: job_rate_started
+-- $1 queue, $2 the rate limit's period in ms: how many jobs of the queue were claimed in the
+-- last period (tranq_queue_starts), under job_queue_lock. The clock is read now, not at the
+-- transaction's start, which may be before the lock was granted.
+SELECT $1::text AS task, COALESCE(sum(jobs), 0)::bigint AS count
+FROM tranq_queue_starts
+WHERE queue = $1::text
+  AND started_at > (extract(epoch FROM clock_timestamp()) * 1000000)::bigint - $2::bigint * 1000
+
+-- name: job_rate_record
+-- $1 queue, $2 how many jobs a claim under a rate limit took, now.
+INSERT INTO tranq_queue_starts (queue, started_at, jobs)
+VALUES ($1::text, (extract(epoch FROM clock_timestamp()) * 1000000)::bigint, $2::bigint)
+
+-- name: job_rate_prune
+-- $1 queue, $2 period in ms: the starts that no window counts any more.
+DELETE FROM tranq_queue_starts
+WHERE queue = $1::text
+  AND started_at <= (extract(epoch FROM clock_timestamp()) * 1000000)::bigint - $2::bigint * 1000

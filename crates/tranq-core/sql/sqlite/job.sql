@@ -71,27 +71,6 @@ RETURNING id, task, queue, args, attempt, CAST(max_attempts AS INTEGER) AS max_a
           CAST(unixepoch('subsec') * 1000000 AS INTEGER) - CAST(run_at AS INTEGER) AS pickup_us,
           CASE WHEN json_valid(metadata) THEN metadata -> '$.trace' END AS trace
 
--- name: job_claim_id
--- $1 id, $2 worker id, $3 lease in ms. Claims one job by its id when it is available or
--- retryable, due or not (tranq::testing's run_job runs a scheduled job now); otherwise as
--- job_claim.
-UPDATE tranq_jobs
-SET state = 'running',
-    attempt = attempt + 1,
-    attempted_at = NULL,
-    lease_owner = $2,
-    lease_token = max(lease_token + 1, CAST(unixepoch('subsec') * 1000000 AS INTEGER)),
-    lease_expires_at = CAST(unixepoch('subsec') * 1000000 AS INTEGER) + $3 * 1000
-WHERE id = $1 AND state IN ('available', 'retryable')
-RETURNING id, task, queue, args, attempt, CAST(max_attempts AS INTEGER) AS max_attempts,
-          lease_token, CAST(priority AS INTEGER) AS priority,
-          CAST(json_array_length(CASE WHEN json_valid(errors) = 0 THEN '[]'
-                                      WHEN json_type(errors) <> 'array' THEN '[]'
-                                      ELSE errors END) >= attempt AS INTEGER) AS given_back,
-          max(CAST(unixepoch('subsec') * 1000000 AS INTEGER) - CAST(run_at AS INTEGER), 0)
-              AS pickup_us,
-          CASE WHEN json_valid(metadata) THEN metadata -> '$.trace' END AS trace
-
 -- name: job_complete_many
 -- The batch is unpacked once into a materialised table (SQLite indexes it for the lookups);
 -- an UPDATE ... FROM json_each here was planned as a scan of tranq_jobs per batch row.
@@ -270,3 +249,69 @@ UPDATE tranq_jobs
 SET state = 'available', run_at = CAST(unixepoch('subsec') * 1000000 AS INTEGER),
     finished_at = NULL, cancel_requested_at = NULL, max_attempts = MAX(max_attempts, attempt + 1)
 WHERE id = $1 AND state IN ('retryable', 'discarded', 'cancelled')
+
+-- name: job_running_by_key
+-- The running jobs of queue $1 per concurrency key (metadata.concurrency_key), under the write
+-- lock; jobs without a key are not counted.
+SELECT key AS task, count(*) AS count
+FROM (SELECT CASE WHEN json_valid(metadata) THEN metadata ->> '$.concurrency_key' END AS key
+      FROM tranq_jobs WHERE queue = $1 AND state = 'running')
+WHERE key IS NOT NULL
+GROUP BY key
+
+-- name: job_claim_keyed_candidates
+-- $1 queue, $2 task names (JSON array), $3 keys at their limit (JSON array), $4 how many. The
+-- runnable jobs a claim under a per-key limit chooses from, in claim order, leaving out the
+-- keys that already have their limit running.
+SELECT id, concurrency_key
+FROM (SELECT id, priority, run_at,
+             CASE WHEN json_valid(metadata) THEN metadata ->> '$.concurrency_key' END
+                 AS concurrency_key
+      FROM tranq_jobs
+      WHERE state IN ('available', 'retryable')
+        AND queue = $1
+        AND run_at <= CAST(unixepoch('subsec') * 1000000 AS INTEGER)
+        AND task IN (SELECT value FROM json_each($2)))
+WHERE concurrency_key IS NULL OR concurrency_key NOT IN (SELECT value FROM json_each($3))
+ORDER BY priority, run_at, id
+LIMIT $4
+
+-- name: job_claim_ids
+-- $1 ids (JSON array), $2 worker id, $3 lease in ms, $4 1: only if due, 0: due or not. Claims
+-- these jobs, those still available or retryable: the ones a claim under a per-key limit chose
+-- (due), or the one tranq::testing's run_job runs now (due or not); otherwise as job_claim.
+UPDATE tranq_jobs
+SET state = 'running',
+    attempt = attempt + 1,
+    attempted_at = NULL,
+    lease_owner = $2,
+    lease_token = max(lease_token + 1, CAST(unixepoch('subsec') * 1000000 AS INTEGER)),
+    lease_expires_at = CAST(unixepoch('subsec') * 1000000 AS INTEGER) + $3 * 1000
+WHERE id IN (SELECT value FROM json_each($1))
+  AND state IN ('available', 'retryable')
+  AND ($4 = 0 OR run_at <= CAST(unixepoch('subsec') * 1000000 AS INTEGER))
+RETURNING id, task, queue, args, attempt, CAST(max_attempts AS INTEGER) AS max_attempts,
+          lease_token, CAST(priority AS INTEGER) AS priority,
+          CAST(json_array_length(CASE WHEN json_valid(errors) = 0 THEN '[]'
+                                      WHEN json_type(errors) <> 'array' THEN '[]'
+                                      ELSE errors END) >= attempt AS INTEGER) AS given_back,
+          max(CAST(unixepoch('subsec') * 1000000 AS INTEGER) - CAST(run_at AS INTEGER), 0)
+              AS pickup_us,
+          CASE WHEN json_valid(metadata) THEN metadata -> '$.trace' END AS trace
+
+-- name: job_rate_started
+-- $1 queue, $2 the rate limit's period in ms: how many jobs of the queue were claimed in the
+-- last period (tranq_queue_starts), under the write lock.
+SELECT $1 AS task, CAST(COALESCE(sum(jobs), 0) AS INTEGER) AS count
+FROM tranq_queue_starts
+WHERE queue = $1 AND started_at > CAST(unixepoch('subsec') * 1000000 AS INTEGER) - $2 * 1000
+
+-- name: job_rate_record
+-- $1 queue, $2 how many jobs a claim under a rate limit took, now.
+INSERT INTO tranq_queue_starts (queue, started_at, jobs)
+VALUES ($1, CAST(unixepoch('subsec') * 1000000 AS INTEGER), $2)
+
+-- name: job_rate_prune
+-- $1 queue, $2 period in ms: the starts that no window counts any more.
+DELETE FROM tranq_queue_starts
+WHERE queue = $1 AND started_at <= CAST(unixepoch('subsec') * 1000000 AS INTEGER) - $2 * 1000

@@ -214,7 +214,7 @@ mod tests {
     fn mysql_defines_the_lock_update_fetch_steps_of_every_update_returning() {
         for name in [
             "job_claim",
-            "job_claim_id",
+            "job_claim_ids",
             "job_complete_many",
             "job_release_many",
             "job_heartbeat_many",
@@ -226,7 +226,7 @@ mod tests {
             );
         }
         assert!(Dialect::MySql.has("job_claim_fetch"));
-        assert!(Dialect::MySql.has("job_claim_id_fetch"));
+        assert!(Dialect::MySql.has("job_claim_ids_fetch"));
     }
 
     #[test]

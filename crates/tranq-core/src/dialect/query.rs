@@ -63,6 +63,8 @@ pub enum RowShape {
     /// One job's times in microseconds (-1 for NULL) and lease owner (see
     /// [`JobTimes`](crate::JobTimes)).
     JobTimes,
+    /// `id, concurrency_key`: a job a claim under a per-key limit may take.
+    IdKey,
 }
 
 impl RowShape {
@@ -72,6 +74,7 @@ impl RowShape {
         match self {
             RowShape::Nothing => &[],
             RowShape::Id => &[("id", Int)],
+            RowShape::IdKey => &[("id", Int), ("concurrency_key", NullableText)],
             RowShape::ClaimedJob => &[
                 ("id", Int),
                 ("task", Text),

@@ -8,7 +8,10 @@ mod stats;
 
 pub use backend::{Backend, Notifications, Transaction};
 pub use control::{Cancellation, JobFilter};
-pub use params::{ClaimParams, Completion, FailParams, LeaderParams, PruneParams};
+pub use params::{
+    ClaimParams, Completion, FailParams, LeaderParams, LimitedClaim, PruneParams, QueueLimits,
+    RateLimit,
+};
 pub use sql_store::SqlStore;
 pub use stats::{JobTimes, QueueStats};
 
@@ -39,6 +42,15 @@ pub trait Store: Send + Sync + 'static {
 
     /// Claims up to `params.limit` runnable jobs of one queue, leasing them to the caller.
     async fn job_claim(&self, params: &ClaimParams<'_>) -> Result<Vec<ClaimedJob>>;
+
+    /// Claims like [`job_claim`](Self::job_claim) from a queue with `limits`: claims of the
+    /// queue by every worker take turns under a lock of the queue, and each takes no more than
+    /// the limits leave.
+    async fn job_claim_limited(
+        &self,
+        params: &ClaimParams<'_>,
+        limits: &QueueLimits,
+    ) -> Result<LimitedClaim>;
 
     /// Marks jobs completed; returns the ids that were stored (the others lost their lease).
     async fn job_complete_many(&self, done: &[Completion]) -> Result<Vec<JobId>>;

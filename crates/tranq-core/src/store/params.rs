@@ -17,9 +17,45 @@ pub struct ClaimParams<'a> {
     pub worker_id: &'a str,
     /// How long the lease lasts without a heartbeat.
     pub lease: Duration,
-    /// The queue's global concurrency limit (`WorkerBuilder::global_concurrency`): the claim
-    /// takes no more than this many running jobs of the queue, counting every worker's.
+}
+
+/// Limits on one queue that every worker's claim enforces together, under a lock of the queue
+/// ([`Store::job_claim_limited`](super::Store::job_claim_limited)).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct QueueLimits {
+    /// At most this many jobs of the queue running at once (`WorkerBuilder::global_concurrency`).
     pub max_running: Option<u32>,
+    /// At most this many running at once per concurrency key (`WorkerBuilder::concurrency_per_key`);
+    /// jobs without a key are not limited by it.
+    pub max_running_per_key: Option<u32>,
+    /// At most this many claims in any window of this length (`WorkerBuilder::rate_limit`).
+    pub rate: Option<RateLimit>,
+}
+
+/// "At most `allowed` jobs started in any window of `period`" (a sliding window).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimit {
+    /// Jobs that may start in one window.
+    pub allowed: u32,
+    /// The window's length.
+    pub period: Duration,
+}
+
+impl QueueLimits {
+    /// True when at least one limit is set.
+    pub fn any(&self) -> bool {
+        self.max_running.is_some() || self.max_running_per_key.is_some() || self.rate.is_some()
+    }
+}
+
+/// What [`Store::job_claim_limited`](super::Store::job_claim_limited) returns.
+#[derive(Debug, Default)]
+pub struct LimitedClaim {
+    /// The jobs claimed.
+    pub jobs: Vec<crate::job::ClaimedJob>,
+    /// True when a limit, not a lack of runnable jobs, kept the claim from taking more: the
+    /// worker asks again soon rather than waiting for a notification.
+    pub held_back: bool,
 }
 
 /// A successful attempt, to be stored in a batch.

@@ -1,13 +1,14 @@
 //! [`Store`] over any [`Backend`]: the SQL comes from the dialect, the backend only runs it.
 
+use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 
 use super::control::{Cancellation, Control};
 use super::{
-    Backend, ClaimParams, Completion, FailParams, JobFilter, LeaderParams, Notifications,
-    PruneParams, Store, Transaction,
+    Backend, ClaimParams, Completion, FailParams, JobFilter, LeaderParams, LimitedClaim,
+    Notifications, PruneParams, QueueLimits, Store, Transaction,
 };
 use crate::dialect::{Dialect, Query, Row, RowShape, Value};
 use crate::error::{Error, Result};
@@ -24,7 +25,12 @@ pub(crate) const QUERY_NAMES: &[&str] = &[
     "job_claim",
     "job_queue_lock_insert",
     "job_running_count",
-    "job_claim_id",
+    "job_running_by_key",
+    "job_claim_keyed_candidates",
+    "job_claim_ids",
+    "job_rate_started",
+    "job_rate_record",
+    "job_rate_prune",
     "job_complete_many",
     "job_complete_in_txn",
     "job_complete_delete_many",
@@ -163,13 +169,14 @@ impl<B: Backend> SqlStore<B> {
         lease: Duration,
     ) -> Result<Option<ClaimedJob>> {
         let params = vec![
-            Value::Int(id.0),
+            json_param(&[id.0])?,
             Value::Text(worker_id.to_owned()),
             millis(lease),
+            Value::Int(0), // due or not
         ];
         let asked = Instant::now();
         let rows = self
-            .update_returning("job_claim_id", params, RowShape::ClaimedJob)
+            .update_returning("job_claim_ids", params, RowShape::ClaimedJob)
             .await?;
         rows.first().map(|row| claimed(row, asked)).transpose()
     }
@@ -260,8 +267,16 @@ impl<B: Backend> SqlStore<B> {
                 "not run: the row is in an impossible state ({error}); fix it and retry the job"
             )),
         };
-        if let Err(error) = self.job_fail(&discard).await {
-            tracing::warn!(job.id = id, %error, "tranq: could not discard a row in an impossible state; the rescuer puts it back when its lease expires");
+        // A busy database may refuse the write once (a deadlock, a lock wait): try again
+        // before leaving the row to the rescuer, which waits for the whole lease.
+        for attempt in 1..=3u64 {
+            match self.job_fail(&discard).await {
+                Ok(_) => return,
+                Err(error) if attempt == 3 => {
+                    tracing::warn!(job.id = id, %error, "tranq: could not discard a row in an impossible state; the rescuer puts it back when its lease expires");
+                }
+                Err(_) => tokio::time::sleep(Duration::from_millis(50 * attempt)).await,
+            }
         }
     }
 
@@ -335,6 +350,22 @@ impl<B: Backend> SqlStore<B> {
         }
     }
 
+    /// The claimed rows as jobs, in the claim's order; a row whose values are impossible is set
+    /// aside.
+    async fn claimed_jobs(&self, rows: &[Row], asked: Instant) -> Vec<ClaimedJob> {
+        let mut jobs = Vec::with_capacity(rows.len());
+        for row in rows {
+            match claimed(row, asked) {
+                Ok(job) => jobs.push(job),
+                Err(error) => self.set_aside(row, &error).await,
+            }
+        }
+        // RETURNING gives rows in no particular order; a worker starts (and prefetches) them
+        // in the claim's order.
+        jobs.sort_by_key(|j| (j.priority, j.id));
+        jobs
+    }
+
     /// The parameters of `job_claim` for `p`, claiming at most `limit` jobs.
     fn claim_params(&self, p: &ClaimParams<'_>, limit: u32) -> Vec<Value> {
         let dialect = self.dialect();
@@ -351,10 +382,15 @@ impl<B: Backend> SqlStore<B> {
         params
     }
 
-    /// The claim of a queue with a global concurrency limit: in one transaction, lock the
-    /// queue's row of `tranq_queue_locks` (claims of the queue by every worker queue up behind
-    /// it), count its running jobs, and claim at most the difference.
-    async fn claim_capped(&self, p: &ClaimParams<'_>, max_running: u32) -> Result<Vec<Row>> {
+    /// The claim of a queue with limits: in one transaction, lock the queue's row of
+    /// `tranq_queue_locks` (claims of the queue by every worker queue up behind it), work out
+    /// what the limits leave from the queue's running jobs and recent starts, and claim no more.
+    async fn claim_limited(
+        &self,
+        p: &ClaimParams<'_>,
+        limits: &QueueLimits,
+    ) -> Result<LimitedClaim> {
+        let asked = Instant::now();
         let dialect = self.dialect();
         let queue = Value::Text(p.queue.to_owned());
         let mut tx = self.backend.begin().await?;
@@ -368,24 +404,140 @@ impl<B: Backend> SqlStore<B> {
             tx.fetch(&self.query("job_queue_lock", vec![queue.clone()], RowShape::Nothing)?)
                 .await?;
         }
-        let running = tx
-            .fetch(&self.query("job_running_count", vec![queue], RowShape::TaskCount)?)
-            .await?
-            .first()
-            .map(|row| row.int(1))
-            .transpose()?
-            .unwrap_or(0);
-        let free = i64::from(max_running).saturating_sub(running);
-        let limit = u32::try_from(free.clamp(0, i64::from(p.limit))).unwrap_or(0);
-        let rows = if limit > 0 {
-            let params = self.claim_params(p, limit);
+        let count = |rows: Vec<Row>| -> Result<i64> {
+            rows.first()
+                .map(|row| row.int(1))
+                .transpose()
+                .map(|n| n.unwrap_or(0))
+        };
+        let mut room = i64::from(p.limit);
+        if let Some(max) = limits.max_running {
+            let running = count(
+                tx.fetch(&self.query(
+                    "job_running_count",
+                    vec![queue.clone()],
+                    RowShape::TaskCount,
+                )?)
+                .await?,
+            )?;
+            room = room.min(i64::from(max) - running);
+        }
+        if let Some(rate) = limits.rate {
+            let params = vec![queue.clone(), millis(rate.period)];
+            let started = count(
+                tx.fetch(&self.query("job_rate_started", params, RowShape::TaskCount)?)
+                    .await?,
+            )?;
+            room = room.min(i64::from(rate.allowed) - started);
+        }
+        let room = u32::try_from(room.max(0)).unwrap_or(0);
+        // The global limit or the rate cut the room; whether that held jobs back depends on
+        // whether the claim then filled it (a short claim means the queue ran out).
+        let room_cut = room < p.limit;
+        let mut held_by_key = false;
+        let rows = if room == 0 {
+            Vec::new()
+        } else if let Some(per_key) = limits.max_running_per_key {
+            let (ids, skipped) = self.choose_by_key(&mut *tx, p, room, per_key).await?;
+            held_by_key = skipped;
+            if ids.is_empty() {
+                Vec::new()
+            } else {
+                let params = vec![
+                    json_param(&ids)?,
+                    Value::Text(p.worker_id.to_owned()),
+                    millis(p.lease),
+                    Value::Int(1), // only if due
+                ];
+                self.update_returning_in(&mut *tx, "job_claim_ids", params, RowShape::ClaimedJob)
+                    .await?
+            }
+        } else {
+            let params = self.claim_params(p, room);
             self.update_returning_in(&mut *tx, "job_claim", params, RowShape::ClaimedJob)
                 .await?
-        } else {
-            Vec::new()
         };
+        let held_back = held_by_key || (room_cut && rows.len() == room as usize);
+        if let Some(rate) = limits.rate
+            && !rows.is_empty()
+        {
+            let claimed = Value::Int(i64::try_from(rows.len()).unwrap_or(i64::MAX));
+            tx.execute(&self.query(
+                "job_rate_record",
+                vec![queue.clone(), claimed],
+                RowShape::Nothing,
+            )?)
+            .await?;
+            tx.execute(&self.query(
+                "job_rate_prune",
+                vec![queue, millis(rate.period)],
+                RowShape::Nothing,
+            )?)
+            .await?;
+        }
         tx.commit().await?;
-        Ok(rows)
+        Ok(LimitedClaim {
+            jobs: self.claimed_jobs(&rows, asked).await,
+            held_back,
+        })
+    }
+
+    /// Under a per-key limit: the runnable jobs to claim, at most `room`, in claim order, none
+    /// of a key that already has `per_key` running (counting the ones chosen here). Also says
+    /// whether a key's limit kept a job back.
+    async fn choose_by_key(
+        &self,
+        tx: &mut dyn Transaction,
+        p: &ClaimParams<'_>,
+        room: u32,
+        per_key: u32,
+    ) -> Result<(Vec<i64>, bool)> {
+        let queue = Value::Text(p.queue.to_owned());
+        let mut running: HashMap<String, i64> = HashMap::new();
+        for row in tx
+            .fetch(&self.query(
+                "job_running_by_key",
+                vec![queue.clone()],
+                RowShape::TaskCount,
+            )?)
+            .await?
+        {
+            running.insert(row.text(0)?.to_owned(), row.int(1)?);
+        }
+        let per_key = i64::from(per_key);
+        let full: Vec<&str> = running
+            .iter()
+            .filter(|&(_, &n)| n >= per_key)
+            .map(|(key, _)| key.as_str())
+            .collect();
+        let mut held_back = !full.is_empty();
+        let params = vec![
+            queue,
+            self.dialect().text_list(p.tasks),
+            json_param(&full)?,
+            Value::Int(claim_candidates(room)),
+        ];
+        let candidates = tx
+            .fetch(&self.query("job_claim_keyed_candidates", params, RowShape::IdKey)?)
+            .await?;
+        let mut chosen = Vec::new();
+        for row in &candidates {
+            if chosen.len() == room as usize {
+                break;
+            }
+            if let Some(key) = row.opt_text(1)? {
+                let now = running.entry(key.to_owned()).or_insert(0);
+                if *now >= per_key {
+                    held_back = true;
+                    continue;
+                }
+                *now += 1;
+            }
+            chosen.push(row.int(0)?);
+        }
+        // Locked in id order, like every batch write.
+        chosen.sort_unstable();
+        Ok((chosen, held_back))
     }
 }
 
@@ -528,28 +680,22 @@ impl<B: Backend> Store for SqlStore<B> {
 
     async fn job_claim(&self, p: &ClaimParams<'_>) -> Result<Vec<ClaimedJob>> {
         let asked = Instant::now();
-        let rows = match p.max_running {
-            Some(max) => self.claim_capped(p, max).await?,
-            None => {
-                self.update_returning(
-                    self.variant("job_claim", "job_claim_relaxed"),
-                    self.claim_params(p, p.limit),
-                    RowShape::ClaimedJob,
-                )
-                .await?
-            }
-        };
-        let mut jobs = Vec::with_capacity(rows.len());
-        for row in &rows {
-            match claimed(row, asked) {
-                Ok(job) => jobs.push(job),
-                Err(error) => self.set_aside(row, &error).await,
-            }
-        }
-        // RETURNING gives rows in no particular order; a worker starts (and prefetches) them
-        // in the claim's order.
-        jobs.sort_by_key(|j| (j.priority, j.id));
-        Ok(jobs)
+        let rows = self
+            .update_returning(
+                self.variant("job_claim", "job_claim_relaxed"),
+                self.claim_params(p, p.limit),
+                RowShape::ClaimedJob,
+            )
+            .await?;
+        Ok(self.claimed_jobs(&rows, asked).await)
+    }
+
+    async fn job_claim_limited(
+        &self,
+        p: &ClaimParams<'_>,
+        limits: &QueueLimits,
+    ) -> Result<LimitedClaim> {
+        self.claim_limited(p, limits).await
     }
 
     async fn job_complete_many(&self, done: &[Completion]) -> Result<Vec<JobId>> {

@@ -182,7 +182,6 @@ impl<B: Backend> TestWorker<B> {
                 limit: 1,
                 worker_id: &worker_id,
                 lease: self.lease,
-                max_running: None,
             };
             if let Some(job) = self.store.job_claim(&params).await?.pop() {
                 return Ok(Some(job));

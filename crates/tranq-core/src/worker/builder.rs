@@ -164,12 +164,44 @@ impl WorkerBuilder {
     /// quota at a partner's API, a database that takes N connections), enforced in the claim:
     /// workers serving the queue claim one after another under a lock of the queue, and claim
     /// no more than the difference between the limit and the jobs of the queue running
-    /// anywhere. Such a queue prefetches nothing. Give every worker serving the queue the same
-    /// limit.
+    /// anywhere. A queue with any limit prefetches nothing. Give every worker serving the queue
+    /// the same limits.
     pub fn global_concurrency(mut self, queue: impl Into<String>, max_running: u32) -> Self {
-        let queue = queue.into();
-        self.config.global_concurrency.retain(|(q, _)| *q != queue);
-        self.config.global_concurrency.push((queue, max_running));
+        self.config.limits_mut(queue.into()).max_running = Some(max_running);
+        self
+    }
+
+    /// At most `max_running` jobs of `queue` with the same concurrency key run at once across
+    /// every worker process: one customer's burst cannot take every slot. A job's key is set
+    /// at enqueue, derived from its arguments (`#[task(concurrency_key = [customer_id])]`) or
+    /// given per call ([`JobBuilder::concurrency_key`](crate::JobBuilder::concurrency_key));
+    /// jobs without a key are not limited by it. Enforced in the claim like
+    /// [`global_concurrency`](Self::global_concurrency), which it combines with.
+    ///
+    /// ```
+    /// # fn demo(store: impl tranq_core::Store) -> tranq_core::Result<()> {
+    /// use std::time::Duration;
+    ///
+    /// let worker = tranq_core::Worker::builder(store)
+    ///     .queue("webhooks", 16)
+    ///     .concurrency_per_key("webhooks", 2) // two at a time per customer
+    ///     .rate_limit("webhooks", 100, Duration::from_secs(1)) // 100 starts a second in all
+    ///     .build()?;
+    /// # Ok(()) }
+    /// ```
+    pub fn concurrency_per_key(mut self, queue: impl Into<String>, max_running: u32) -> Self {
+        self.config.limits_mut(queue.into()).max_running_per_key = Some(max_running);
+        self
+    }
+
+    /// At most `allowed` jobs of `queue` start in any window of `period` (a sliding window),
+    /// counting every worker process: for an API that allows 100 calls a minute. Enforced in
+    /// the claim: each claim of the queue is recorded (`tranq_queue_starts`) and counted under
+    /// the queue's lock. A job counts when claimed, whether it then succeeds or not; a worker
+    /// whose claim the limit holds back asks again within 50 ms.
+    pub fn rate_limit(mut self, queue: impl Into<String>, allowed: u32, period: Duration) -> Self {
+        self.config.limits_mut(queue.into()).rate =
+            Some(crate::store::RateLimit { allowed, period });
         self
     }
 

@@ -5,6 +5,7 @@ use std::time::Duration;
 use crate::error::{Error, Result};
 use crate::maintenance::{DEFAULT_LEADER_TTL, DEFAULT_PRUNE_INTERVAL, DEFAULT_RETENTION};
 use crate::new_job::validate_queue;
+use crate::store::QueueLimits;
 use crate::worker::Backoff;
 
 /// How long a claim lasts without a heartbeat.
@@ -41,8 +42,9 @@ pub struct WorkerConfig {
     pub(crate) leader_ttl: Duration,
     pub(crate) retention: Duration,
     pub(crate) prune_interval: Duration,
-    /// Queues with a global concurrency limit, across every worker.
-    pub(crate) global_concurrency: Vec<(String, u32)>,
+    /// Queues with limits that every worker's claim enforces (global and per-key concurrency,
+    /// rate).
+    pub(crate) limits: Vec<(String, QueueLimits)>,
     /// How often the leader samples the queue-depth gauges; `None`: never.
     pub(crate) queue_depth_interval: Option<Duration>,
 }
@@ -63,7 +65,7 @@ impl Default for WorkerConfig {
             leader_ttl: DEFAULT_LEADER_TTL,
             retention: DEFAULT_RETENTION,
             prune_interval: DEFAULT_PRUNE_INTERVAL,
-            global_concurrency: Vec::new(),
+            limits: Vec::new(),
             queue_depth_interval: None,
         }
     }
@@ -74,12 +76,25 @@ fn hostname() -> String {
 }
 
 impl WorkerConfig {
-    /// The global concurrency limit of `queue`, if it has one.
-    pub(crate) fn global_concurrency(&self, queue: &str) -> Option<u32> {
-        self.global_concurrency
+    /// The limits of `queue`, if it has any.
+    pub(crate) fn limits(&self, queue: &str) -> Option<QueueLimits> {
+        self.limits
             .iter()
             .find(|(q, _)| q == queue)
-            .map(|&(_, limit)| limit)
+            .map(|&(_, limits)| limits)
+            .filter(QueueLimits::any)
+    }
+
+    /// The limits of `queue`, to change.
+    pub(crate) fn limits_mut(&mut self, queue: String) -> &mut QueueLimits {
+        let at = match self.limits.iter().position(|(q, _)| *q == queue) {
+            Some(at) => at,
+            None => {
+                self.limits.push((queue, QueueLimits::default()));
+                self.limits.len() - 1
+            }
+        };
+        &mut self.limits[at].1
     }
 
     /// Checks that the settings can work together.
@@ -132,6 +147,9 @@ impl WorkerConfig {
                 )));
             }
         }
+        for (queue, limits) in &self.limits {
+            validate_limits(queue, limits)?;
+        }
         if self.completion_batch == 0 {
             return Err(Error::Config(
                 "completion batch size must be at least 1".into(),
@@ -154,5 +172,105 @@ impl WorkerConfig {
     /// The queue names.
     pub(crate) fn queue_names(&self) -> Vec<&str> {
         self.queues.iter().map(|(n, _)| n.as_str()).collect()
+    }
+}
+
+/// Longest period of a rate limit.
+const MAX_RATE_PERIOD: Duration = Duration::from_secs(31 * 24 * 3600);
+
+/// Limits that let jobs run: none of them 0, a rate's period of 1 ms to 31 days.
+fn validate_limits(queue: &str, limits: &QueueLimits) -> Result<()> {
+    let zero = |what: &str| {
+        Err(Error::Config(format!(
+            "queue {queue:?}: {what} is 0, so no job would ever run; give at least 1"
+        )))
+    };
+    if limits.max_running == Some(0) {
+        return zero("global_concurrency");
+    }
+    if limits.max_running_per_key == Some(0) {
+        return zero("concurrency_per_key");
+    }
+    if let Some(rate) = limits.rate {
+        if rate.allowed == 0 {
+            return zero("the rate limit's allowed jobs");
+        }
+        if rate.period < Duration::from_millis(1) || rate.period > MAX_RATE_PERIOD {
+            return Err(Error::Config(format!(
+                "queue {queue:?}: a rate limit's period of {:?} is out of range; use 1ms to 31 days",
+                rate.period
+            )));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::RateLimit;
+
+    fn with_limits(limits: QueueLimits) -> Result<()> {
+        let mut config = WorkerConfig {
+            queues: vec![("hooks".to_owned(), 4)],
+            ..WorkerConfig::default()
+        };
+        *config.limits_mut("hooks".to_owned()) = limits;
+        config.validate()
+    }
+
+    #[test]
+    fn limits_that_would_never_run_a_job_are_refused_with_the_fix() {
+        let rate = |allowed, period| QueueLimits {
+            rate: Some(RateLimit { allowed, period }),
+            ..QueueLimits::default()
+        };
+        for (limits, says) in [
+            (
+                QueueLimits {
+                    max_running: Some(0),
+                    ..QueueLimits::default()
+                },
+                "global_concurrency is 0",
+            ),
+            (
+                QueueLimits {
+                    max_running_per_key: Some(0),
+                    ..QueueLimits::default()
+                },
+                "concurrency_per_key is 0",
+            ),
+            (rate(0, Duration::from_secs(1)), "allowed jobs is 0"),
+            (rate(5, Duration::ZERO), "use 1ms to 31 days"),
+            (
+                rate(5, Duration::from_secs(40 * 86_400)),
+                "use 1ms to 31 days",
+            ),
+        ] {
+            let error = with_limits(limits).expect_err("refused").to_string();
+            assert!(
+                error.contains("\"hooks\"") && error.contains(says),
+                "{error}"
+            );
+        }
+        assert!(with_limits(rate(100, Duration::from_secs(60))).is_ok());
+    }
+
+    #[test]
+    fn limits_set_one_by_one_add_up_per_queue() {
+        let mut config = WorkerConfig::default();
+        config.limits_mut("a".to_owned()).max_running = Some(3);
+        config.limits_mut("a".to_owned()).max_running_per_key = Some(1);
+        config.limits_mut("b".to_owned());
+        assert_eq!(
+            config.limits("a"),
+            Some(QueueLimits {
+                max_running: Some(3),
+                max_running_per_key: Some(1),
+                rate: None
+            })
+        );
+        assert_eq!(config.limits("b"), None, "no limit set is no limit");
+        assert_eq!(config.limits("c"), None);
     }
 }

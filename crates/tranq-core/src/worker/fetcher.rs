@@ -13,9 +13,11 @@ use tokio::sync::mpsc::UnboundedSender;
 
 use super::completer::Report;
 use super::{QueueSlots, Shared, executor};
-use crate::store::ClaimParams;
+use crate::store::{ClaimParams, LimitedClaim};
 
 const MAX_ERROR_BACKOFF: Duration = Duration::from_secs(5);
+/// How soon a queue whose claim its limits held back asks again.
+const HELD_BACK_RECHECK: Duration = Duration::from_millis(50);
 
 pub(crate) async fn run(
     shared: Arc<Shared>,
@@ -35,10 +37,10 @@ pub(crate) async fn run(
         dispatch(&shared, &queue, &reports);
         let free = queue.slots.available_permits();
         let buffered = queue.buffered();
-        // A queue under a global concurrency limit claims only for free slots: a job claimed
-        // ahead would count against every worker's limit while it waits here.
-        let max_running = shared.config.global_concurrency(&queue.name);
-        let prefetch = if max_running.is_some() {
+        // A queue under limits claims only for free slots: a job claimed ahead would count
+        // against every worker's limits while it waits here.
+        let limits = shared.config.limits(&queue.name);
+        let prefetch = if limits.is_some() {
             0
         } else {
             queue.prefetch()
@@ -60,24 +62,41 @@ pub(crate) async fn run(
             }
         }
         let limit = u32::try_from(room).unwrap_or(u32::MAX);
-        let claimed = shared
-            .store
-            .job_claim(&ClaimParams {
-                queue: &queue.name,
-                tasks: &shared.task_names,
-                limit,
-                worker_id: &shared.config.worker_id,
-                lease: shared.config.lease,
-                max_running,
-            })
-            .await;
+        let params = ClaimParams {
+            queue: &queue.name,
+            tasks: &shared.task_names,
+            limit,
+            worker_id: &shared.config.worker_id,
+            lease: shared.config.lease,
+        };
+        let claimed = match &limits {
+            None => shared
+                .store
+                .job_claim(&params)
+                .await
+                .map(|jobs| LimitedClaim {
+                    jobs,
+                    held_back: false,
+                }),
+            Some(limits) => shared.store.job_claim_limited(&params, limits).await,
+        };
         match claimed {
-            Ok(jobs) => {
+            Ok(LimitedClaim { jobs, held_back }) => {
                 failures = 0;
-                drained = jobs.len() < room;
+                drained = jobs.len() < room && !held_back;
                 adapt_prefetch(&queue, busy, drained);
                 busy = !drained;
                 queue.push_buffered(jobs);
+                if held_back {
+                    // The limits, not the queue, stopped the claim: they may lift when a job
+                    // ends in any worker, or as a rate's window moves, which nothing notifies.
+                    dispatch(&shared, &queue, &reports);
+                    tokio::select! {
+                        _ = tokio::time::sleep(HELD_BACK_RECHECK.min(shared.poll_interval())) => {}
+                        _ = queue.slot_freed.notified() => {}
+                        _ = shared.shutdown.cancelled() => return,
+                    }
+                }
             }
             Err(error) => {
                 failures = failures.saturating_add(1);

@@ -38,6 +38,7 @@ shapes! {
     EnqueuedShape => Enqueued,
     QueueStatsShape => QueueStats,
     JobTimesShape => JobTimes,
+    IdKeyShape => IdKey,
 }
 
 /// One row read by the columns of shape `S`, by name.
@@ -117,6 +118,7 @@ where
         RowShape::Enqueued => loader.load::<EnqueuedShape>(),
         RowShape::QueueStats => loader.load::<QueueStatsShape>(),
         RowShape::JobTimes => loader.load::<JobTimesShape>(),
+        RowShape::IdKey => loader.load::<IdKeyShape>(),
         _ => return None,
     })
 }
@@ -155,6 +157,7 @@ mod tests {
             RowShape::Enqueued,
             RowShape::QueueStats,
             RowShape::JobTimes,
+            RowShape::IdKey,
         ] {
             assert_eq!(by_shape(shape, Probe), Some(shape));
         }
