@@ -18,13 +18,14 @@ combos=(
   "diesel,postgres" "diesel,mysql" "diesel,sqlite"
   "diesel-async,postgres" "diesel-async,mysql" "diesel-async,sqlite"
   "dashboard" "dashboard,sea-orm,sqlite"
+  "relay"
 )
 for features in "${combos[@]}"; do
   log "cargo check -p tranq --no-default-features --features '${features}'"
   cargo check --quiet -p tranq --no-default-features --features "$features"
 done
 
-published=(tranq-core tranq-macros tranq-sea-orm tranq-diesel tranq-diesel-async tranq-dashboard tranq tranq-cli)
+published=(tranq-core tranq-macros tranq-sea-orm tranq-diesel tranq-diesel-async tranq-dashboard tranq-relay tranq tranq-cli)
 args=()
 for crate in "${published[@]}"; do args+=(-p "$crate"); done
 log "cargo package ${published[*]} (verified)"

@@ -7,7 +7,8 @@ log() { printf 'setup: %s\n' "$*" >&2; }
 
 need_pkgs=()
 # libpq-dev, libmariadb-dev-compat: libpq and libmysqlclient for sync Diesel (pq-sys, mysqlclient-sys).
-for pkg in pkg-config libpq-dev libmariadb-dev libmariadb-dev-compat; do
+# nats-server: the JetStream server of the outbox relay's tests (tranq::relay).
+for pkg in pkg-config libpq-dev libmariadb-dev libmariadb-dev-compat nats-server; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need_pkgs+=("$pkg")
 done
 if [ ${#need_pkgs[@]} -gt 0 ]; then
@@ -46,6 +47,17 @@ if [ "$my_url" = "mysql://root@127.0.0.1:3306/test" ]; then
     mariadb -h 127.0.0.1 -u root -e "DROP DATABASE IF EXISTS \`$db\`" || true
   done
 fi
+# NATS with JetStream (the outbox relay's tests; tests that kill and restart NATS start a
+# private nats-server of their own on a free port).
+nats_up() { (exec 3<>/dev/tcp/127.0.0.1/4222) 2>/dev/null; }
+if command -v nats-server >/dev/null 2>&1 && ! nats_up; then
+  log "starting NATS (JetStream)"
+  mkdir -p /var/lib/nats-server
+  start-stop-daemon --start --oknodo --background --exec /usr/sbin/nats-server -- \
+    -a 127.0.0.1 -p 4222 -js -sd /var/lib/nats-server -l /var/log/nats-server.log || true
+  for _ in $(seq 1 20); do nats_up && break; sleep 0.5; done
+fi
+nats_up || { log "NATS is not reachable on 127.0.0.1:4222"; exit 1; }
 # Redis, Celery's broker in the Python half of the book's worked port (book/ported-app/python).
 if command -v redis-server >/dev/null 2>&1 && ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
   log "starting Redis"

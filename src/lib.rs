@@ -83,6 +83,7 @@
 //! | `postgres`, `mysql`, `sqlite` | that database for every adapter enabled (Diesel's `postgres` links libpq, its `mysql` libmysqlclient; SQLite is compiled in) |
 //! | `sea-orm-migration` | tranq's schema as `sea-orm-migration` migrations for your own `Migrator` |
 //! | `dashboard` | [`dashboard`]: a web dashboard of queues, jobs and failures, an axum router to mount in your app |
+//! | `relay` | [`relay`]: events enqueued in your transaction, published to NATS JetStream exactly once per job id (the outbox pattern) |
 //! | `testing` | [`testing`]: assert what was enqueued, run queued jobs inline, a database per test (for `[dev-dependencies]`) |
 //!
 //! ## Learn more
@@ -173,6 +174,66 @@ pub mod dashboard {
     //! ```
     #[doc(inline)]
     pub use tranq_dashboard::{Dashboard, Error, MIN_TOKEN_LEN, Result, router};
+}
+
+#[cfg(feature = "relay")]
+#[cfg_attr(docsrs, doc(cfg(feature = "relay")))]
+pub mod relay {
+    //! The outbox relay: events written as jobs in your own transaction, published to NATS
+    //! JetStream by the worker once the transaction has committed.
+    //!
+    //! - Enqueue: `Publish::enqueue_in(&txn, Event::new(subject, payload))` on any adapter's
+    //!   connection or transaction, like any task; the event exists only if `txn` commits.
+    //! - Relay: `Worker::builder(store).relay(jetstream, RelayConfig::new())?` (import
+    //!   [`RelayWorker`]), or the `tranq relay` command. Each event is published with its job
+    //!   id as `Nats-Msg-Id`; the job completes only after JetStream's acknowledgement, and is
+    //!   retried while NATS is unreachable.
+    //! - Exactly once in the stream: a job may run again after a crash, so the stream's duplicate
+    //!   window must outlast the longest gap before a retry ([`duplicate_window`]).
+    //! - Order: [`Publish::ordered`] events are published in order per subject (relayed one at
+    //!   a time when the config says [`RelayConfig::ordered`]).
+    //!
+    //! ```no_run
+    //! # #[cfg(all(feature = "sea-orm", feature = "sqlite"))]
+    //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+    //! use sea_orm::TransactionTrait;
+    //! use tranq::relay::{Event, Publish, RelayConfig, RelayWorker as _};
+    //!
+    //! let db = tranq::sea_orm::connect("sqlite://shop.sqlite?mode=rwc").await?;
+    //! tranq::sea_orm::migrate(&db).await?;
+    //!
+    //! // In the request handler: the order and its event commit together.
+    //! let txn = db.begin().await?;
+    //! // ... insert the order on `&txn` ...
+    //! Publish::enqueue_in(&txn, Event::json("orders.created", &serde_json::json!({ "id": 42 }))?)
+    //!     .await?;
+    //! txn.commit().await?;
+    //!
+    //! // The worker publishes it.
+    //! let jetstream = tranq::relay::async_nats::jetstream::new(
+    //!     tranq::relay::async_nats::connect("127.0.0.1:4222").await?,
+    //! );
+    //! tranq::relay::ensure_stream(
+    //!     &jetstream,
+    //!     "ORDERS",
+    //!     vec!["orders.>".into()],
+    //!     tranq::relay::DEFAULT_DUPLICATE_WINDOW,
+    //! )
+    //! .await?;
+    //! tranq::Worker::builder(tranq::sea_orm::Store::new(db.clone()))
+    //!     .relay(jetstream, RelayConfig::new())?
+    //!     .build()?
+    //!     .run_until(tranq::shutdown_signal())
+    //!     .await?;
+    //! # Ok(()) }
+    //! ```
+    #[doc(inline)]
+    pub use tranq_relay::{
+        DEFAULT_ACK_TIMEOUT, DEFAULT_CONCURRENCY, DEFAULT_DUPLICATE_WINDOW,
+        DEFAULT_PUBLISH_TIMEOUT, Error, Event, MESSAGE_ID_HEADER, ORDERED_QUEUE, Publish,
+        RELAY_QUEUE, Relay, RelayConfig, RelayWorker, Result, async_nats, duplicate_window,
+        ensure_stream,
+    };
 }
 
 #[cfg(feature = "sea-orm")]

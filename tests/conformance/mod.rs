@@ -27,6 +27,8 @@ pub mod metrics;
 pub mod migrate;
 pub mod periodic;
 pub mod probe;
+#[cfg(feature = "relay")]
+pub mod relay;
 pub mod running;
 pub mod shutdown;
 pub mod state;
@@ -102,6 +104,12 @@ macro_rules! suite {
             testing::assert_enqueued_finds_committed_jobs_by_their_arguments_and_says_what_is_there,
             testing::drain_runs_due_jobs_and_the_jobs_they_enqueue_and_reports_failures,
             testing::run_job_runs_exactly_that_job_due_or_not,
+        );
+        #[cfg(feature = "relay")]
+        $crate::suite!(@multi $harness;
+            relay::committed_events_are_published_once_with_their_job_id_and_rolled_back_ones_never,
+            relay::an_ordered_event_waits_for_an_earlier_one_of_its_subject_that_is_not_due_yet,
+            relay::an_event_nats_cannot_take_is_cancelled_with_the_reason,
         );
         $crate::suite!(@current_thread $harness;
             running::jobs_of_unknown_tasks_are_left_untouched_and_reported,

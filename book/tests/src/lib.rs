@@ -35,6 +35,7 @@ mod chapters {
         "celery.md" => celery,
         "workers.md" => workers,
         "jobs.md" => jobs,
+        "outbox.md" => outbox,
         "testing.md" => testing,
         "databases.md" => databases,
         "compared.md" => compared,

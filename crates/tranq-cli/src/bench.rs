@@ -7,7 +7,8 @@
 //! 3. pickup latency on the idle worker: single `enqueue_in` + commit, spaced apart; latency is
 //!    the handler's start minus the moment the commit returned (one in-process clock);
 //! 4. the cost of one `enqueue_in` inside a transaction (measured during 3);
-//! 5. worker RSS from `/proc/self/status` before and after the burn-down.
+//! 5. worker RSS from `/proc/self/status` before and after the burn-down;
+//! 6. with `--relay-nats-url`, the outbox relay's events/s (`relay_bench.rs`).
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -23,7 +24,7 @@ use tokio::sync::{Notify, watch};
 use tranq::sea_orm::Store;
 use tranq::{TaskContext, TaskError, Worker};
 
-type AnyError = Box<dyn std::error::Error>;
+pub(crate) type AnyError = Box<dyn std::error::Error>;
 
 /// Options of `tranq bench`.
 #[derive(Debug, clap::Args)]
@@ -67,6 +68,14 @@ pub(crate) struct BenchArgs {
     /// LISTEN/NOTIFY on PostgreSQL, 100 ms on MySQL and SQLite).
     #[arg(long)]
     poll_ms: Option<u64>,
+    /// Also measure the outbox relay: as many events as --jobs, published to this NATS
+    /// server's JetStream (a stream of the bench's own, deleted after); prints a
+    /// `RELAY_RESULT relay=.. work=.. ratio=..` line after `RESULT`.
+    #[arg(long)]
+    relay_nats_url: Option<String>,
+    /// Events the relay publishes at once.
+    #[arg(long, default_value_t = 256)]
+    relay_concurrency: u32,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -311,6 +320,18 @@ pub(crate) async fn run(args: BenchArgs) -> Result<(), AnyError> {
         fmt(pct(&latency, 95.0), 2),
         fmt(pct(&latency, 99.0), 2),
     );
+    if let Some(nats_url) = &args.relay_nats_url {
+        crate::relay_bench::run(crate::relay_bench::RelayBench {
+            db: &db,
+            nats_url,
+            events: n,
+            chunk: args.chunk,
+            concurrency: args.relay_concurrency,
+            poll_ms: args.poll_ms,
+            work_rate,
+        })
+        .await?;
+    }
     Ok(())
 }
 
@@ -328,7 +349,7 @@ fn table_size_sql(backend: DbBackend) -> &'static str {
     }
 }
 
-async fn count(db: &DatabaseConnection, sql: &str) -> Result<i64, AnyError> {
+pub(crate) async fn count(db: &DatabaseConnection, sql: &str) -> Result<i64, AnyError> {
     let row = db
         .query_one_raw(Statement::from_string(db.get_database_backend(), sql))
         .await?
@@ -373,7 +394,7 @@ fn pct(sorted: &[f64], p: f64) -> f64 {
     sorted[rank.clamp(1, sorted.len()) - 1]
 }
 
-fn fmt(x: f64, digits: usize) -> String {
+pub(crate) fn fmt(x: f64, digits: usize) -> String {
     if x.is_finite() {
         format!("{x:.digits$}")
     } else {

@@ -11,6 +11,8 @@
 //! tranq stats [--watch --interval 2] [--json]  # the totals, once or redrawn in place
 //! tranq dashboard --listen 127.0.0.1:8080 [--write-token T]  # the web dashboard
 //! tranq bench   --database-url postgres://.../fresh_db --jobs 20000 --workers 1 --concurrency 24
+//!               [--relay-nats-url nats://127.0.0.1:4222]   # also the outbox relay's events/s
+//! tranq relay   --database-url ... --nats-url nats://127.0.0.1:4222 [--ordered]
 //! ```
 //!
 //! Every command that connects takes `--database-url` or `DATABASE_URL` (postgres://,
@@ -25,6 +27,8 @@ mod exit;
 mod jobs;
 mod output;
 mod queues;
+mod relay;
+mod relay_bench;
 mod schema;
 
 use std::process::ExitCode;
@@ -79,6 +83,10 @@ enum Command {
     /// write token (read-only without).
     #[command(after_help = exit::EXIT_CODES_HELP)]
     Dashboard(dashboard::DashboardArgs),
+    /// Publishes the events of the outbox relay (`tranq::relay::Publish` jobs) to NATS
+    /// JetStream, each once per job id, until SIGTERM or Ctrl-C.
+    #[command(after_help = exit::EXIT_CODES_HELP)]
+    Relay(relay::RelayArgs),
 }
 
 impl Command {
@@ -91,6 +99,7 @@ impl Command {
             Command::Stats(args) => Some(&args.db.database_url),
             Command::Bench(args) => Some(args.database_url()),
             Command::Dashboard(args) => Some(&args.db.database_url),
+            Command::Relay(args) => Some(&args.db.database_url),
         }
     }
 }
@@ -147,5 +156,6 @@ async fn run(command: Command) -> Result<(), CliError> {
         Command::Stats(args) => queues::stats(args).await,
         Command::Bench(args) => bench::run(args).await.map_err(CliError::Other),
         Command::Dashboard(args) => dashboard::run(args).await,
+        Command::Relay(args) => relay::run(args).await,
     }
 }

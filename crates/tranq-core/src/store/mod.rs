@@ -106,6 +106,10 @@ pub trait Store: Send + Sync + 'static {
     /// Reads one job.
     async fn job_get(&self, id: JobId) -> Result<Option<JobInfo>>;
 
+    /// A page of jobs in id order ([`SqlStore::jobs`]), for services that hold only an
+    /// `Arc<dyn Store>` (the outbox relay's order check).
+    async fn job_list(&self, filter: &JobFilter) -> Result<Vec<JobInfo>>;
+
     /// Every queue's jobs by state ([`SqlStore::queue_stats`]); the leader samples it for the
     /// queue-depth gauges. Reads the whole jobs table.
     async fn queue_stats(&self) -> Result<Vec<QueueStats>>;

@@ -156,21 +156,7 @@ impl<B: Backend> SqlStore<B> {
     /// # Ok(()) }
     /// ```
     pub async fn jobs(&self, filter: &JobFilter) -> Result<Vec<JobInfo>> {
-        let text = |value: Option<&str>| value.map_or(Value::Null, |v| Value::Text(v.to_owned()));
-        let params = vec![
-            text(filter.queue.as_deref()),
-            text(filter.task.as_deref()),
-            text(filter.state.map(JobState::as_str)),
-            Value::Int(filter.after.0),
-            Value::Int(filter.limit.into()),
-        ];
-        let query = self.query("job_list", params, RowShape::Job)?;
-        self.backend
-            .fetch(&query)
-            .await?
-            .iter()
-            .map(job_info)
-            .collect()
+        <Self as Store>::job_list(self, filter).await
     }
 
     /// Claims job `id` when it is available or retryable, due or not, leasing it to
@@ -839,6 +825,24 @@ impl<B: Backend> Store for SqlStore<B> {
             .await?
             .iter()
             .map(|r| Ok((r.text(0)?.to_owned(), r.int(1)?)))
+            .collect()
+    }
+
+    async fn job_list(&self, filter: &JobFilter) -> Result<Vec<JobInfo>> {
+        let text = |value: Option<&str>| value.map_or(Value::Null, |v| Value::Text(v.to_owned()));
+        let params = vec![
+            text(filter.queue.as_deref()),
+            text(filter.task.as_deref()),
+            text(filter.state.map(JobState::as_str)),
+            Value::Int(filter.after.0),
+            Value::Int(filter.limit.into()),
+        ];
+        let query = self.query("job_list", params, RowShape::Job)?;
+        self.backend
+            .fetch(&query)
+            .await?
+            .iter()
+            .map(job_info)
             .collect()
     }
 

@@ -237,6 +237,13 @@ impl WorkerBuilder {
         self
     }
 
+    /// The store the worker will run on, for extensions that add a service of their own (the
+    /// outbox relay). Not public API.
+    #[doc(hidden)]
+    pub fn store_handle(&self) -> Arc<dyn Store> {
+        Arc::clone(&self.store)
+    }
+
     /// Runs only these tasks instead of every `#[task]` linked into the binary.
     pub fn registry(mut self, registry: Registry) -> Self {
         self.registry = Some(registry);
