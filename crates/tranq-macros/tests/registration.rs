@@ -29,7 +29,14 @@ mod mail {
 #[test]
 fn registry_finds_both_tasks_by_name() -> tranq::Result<()> {
     let registry = Registry::from_inventory()?;
-    assert_eq!(registry.names(), ["mail.welcome", "send_invoice"]);
+    // tranq's own tasks (`tranq.relay.publish`, when the workspace enables the `relay` feature)
+    // are linked in too.
+    let ours: Vec<&str> = registry
+        .names()
+        .into_iter()
+        .filter(|name| !name.starts_with("tranq."))
+        .collect();
+    assert_eq!(ours, ["mail.welcome", "send_invoice"]);
 
     let invoice = registry
         .get("send_invoice")
