@@ -67,7 +67,10 @@ struct Unique {
 
 impl<'a> InsertPlan<'a> {
     /// The plan for inserting `jobs` in `dialect`.
+    /// Making the plan tells this process's idle workers that these jobs are coming
+    /// (`local_wake.rs`).
     pub fn new(dialect: Dialect, jobs: &'a [NewJob]) -> Self {
+        crate::local_wake::enqueuing(jobs);
         let unique = jobs.iter().any(|j| j.unique_key().is_some()).then(|| {
             let mut seen = HashSet::new();
             let mut sent: Vec<usize> = (0..jobs.len())

@@ -11,6 +11,7 @@ mod error;
 mod insert;
 mod job;
 mod last_insert_id;
+mod local_wake;
 mod maintenance;
 mod metric;
 mod migrate;

@@ -78,6 +78,18 @@ impl NewJob {
     pub fn queue(&self) -> &str {
         &self.queue
     }
+
+    /// Whether the job is runnable as soon as it is committed (no delay, no time ahead).
+    pub(crate) fn due_at_once(&self) -> bool {
+        match self.run_at_us {
+            Some(at) => SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .ok()
+                .and_then(|now| i64::try_from(now.as_micros()).ok())
+                .is_none_or(|now| at <= now),
+            None => self.delay_us <= 0,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -104,6 +116,19 @@ impl NewJob {
     pub(crate) fn with_unique_key(mut self, key: Option<String>) -> NewJob {
         self.unique_states = key.as_ref().map(|_| crate::unique::LIVE);
         self.unique_key = key;
+        self
+    }
+
+    /// The same job on another queue.
+    pub(crate) fn with_queue(mut self, queue: &str) -> NewJob {
+        queue.clone_into(&mut self.queue);
+        self
+    }
+
+    /// The same job, runnable `delay` after its insert.
+    pub(crate) fn with_delay(mut self, delay: std::time::Duration) -> NewJob {
+        self.run_at_us = None;
+        self.delay_us = i64::try_from(delay.as_micros()).unwrap_or(i64::MAX);
         self
     }
 }

@@ -267,6 +267,15 @@ WHERE state IN ('available', 'retryable')
 GROUP BY task
 ORDER BY task
 
+-- name: job_due_probe
+-- $1 queue. Whether the queue has a job due now: one plain read through the claim's index,
+-- locking nothing; idle workers ask it at short intervals after a local enqueue (local_wake.rs).
+SELECT id FROM tranq_jobs
+WHERE queue = $1
+  AND claimable = 1
+  AND run_at <= UTC_TIMESTAMP(6)
+LIMIT 1
+
 -- name: job_get
 SELECT id, queue, task, args, state, CAST(priority AS SIGNED) AS priority,
        CAST(attempt AS SIGNED) AS attempt, CAST(max_attempts AS SIGNED) AS max_attempts,

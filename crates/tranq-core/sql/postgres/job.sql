@@ -322,6 +322,15 @@ WHERE state IN ('available', 'retryable') AND queue = ANY($1::text[]) AND NOT (t
 GROUP BY task
 ORDER BY task
 
+-- name: job_due_probe
+-- $1 queue. Whether the queue has a job due now: one read through the claim's index, locking
+-- nothing; idle workers ask it at short intervals after a local enqueue (local_wake.rs).
+SELECT id FROM tranq_jobs
+WHERE state IN ('available', 'retryable')
+  AND queue = $1::text
+  AND run_at <= now()
+LIMIT 1
+
 -- name: job_get
 SELECT id, queue, task, args::text AS args, state, priority::bigint AS priority,
        attempt::bigint AS attempt, max_attempts::bigint AS max_attempts, errors::text AS errors,

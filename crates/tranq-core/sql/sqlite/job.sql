@@ -184,6 +184,16 @@ WHERE state IN ('available', 'retryable')
 GROUP BY task
 ORDER BY task
 
+-- name: job_due_probe
+-- $1 queue. Whether the queue has a job due now: one read through the claim's index, which
+-- takes no write lock (a claim would wait for the enqueuer's open transaction); idle workers ask
+-- it at short intervals after a local enqueue (local_wake.rs).
+SELECT id FROM tranq_jobs
+WHERE state IN ('available', 'retryable')
+  AND queue = $1
+  AND run_at <= CAST(unixepoch('subsec') * 1000000 AS INTEGER)
+LIMIT 1
+
 -- name: job_get
 SELECT id, queue, task, args, state, priority, attempt, max_attempts, errors, tags, result,
        run_at AS run_at_us

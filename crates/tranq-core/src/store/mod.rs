@@ -114,6 +114,10 @@ pub trait Store: Send + Sync + 'static {
     /// queue-depth gauges. Reads the whole jobs table.
     async fn queue_stats(&self) -> Result<Vec<QueueStats>>;
 
+    /// Whether `queue` has a job due now (of any task): one read that locks nothing, asked by
+    /// idle fetchers at short intervals after an enqueue in their own process.
+    async fn job_due(&self, queue: &str) -> Result<bool>;
+
     /// A stream of queue names with new work, when the database can push them.
     async fn subscribe(&self) -> Result<Option<Notifications>>;
 }

@@ -41,6 +41,7 @@ pub(crate) const QUERY_NAMES: &[&str] = &[
     "job_rescue_expired",
     "job_unknown_tasks",
     "job_get",
+    "job_due_probe",
     "job_list",
     "job_cancel_waiting",
     "job_cancel_running",
@@ -854,6 +855,15 @@ impl<B: Backend> Store for SqlStore<B> {
             .first()
             .map(job_info)
             .transpose()
+    }
+
+    async fn job_due(&self, queue: &str) -> Result<bool> {
+        let query = self.query(
+            "job_due_probe",
+            vec![Value::Text(queue.to_owned())],
+            RowShape::Id,
+        )?;
+        Ok(!self.backend.fetch(&query).await?.is_empty())
     }
 
     async fn subscribe(&self) -> Result<Option<Notifications>> {

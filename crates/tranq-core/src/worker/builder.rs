@@ -293,6 +293,7 @@ impl WorkerBuilder {
                     name: name.clone(),
                     slots: Arc::new(Semaphore::new(*concurrency as usize)),
                     wake: Notify::new(),
+                    local_enqueue: crate::local_wake::listen(name),
                     slot_freed: Notify::new(),
                     buffer: Mutex::new(VecDeque::new()),
                     prefetch: AtomicUsize::new(self.config.prefetch_range(*concurrency).0),

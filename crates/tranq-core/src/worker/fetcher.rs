@@ -7,12 +7,14 @@
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
+use futures::FutureExt;
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::completer::Report;
 use super::{QueueSlots, Shared, executor};
+use crate::local_wake::Probing;
 use crate::store::{ClaimParams, LimitedClaim};
 
 const MAX_ERROR_BACKOFF: Duration = Duration::from_secs(5);
@@ -47,12 +49,17 @@ pub(crate) async fn run(
         };
         let room = (free + prefetch).saturating_sub(buffered);
         if drained {
-            tokio::select! {
-                _ = queue.wake.notified() => {}
-                _ = tokio::time::sleep(shared.poll_interval()) => {}
+            let local_enqueue = tokio::select! {
+                _ = queue.wake.notified() => false,
+                _ = queue.local_enqueue.notified() => true,
+                _ = tokio::time::sleep(shared.poll_interval()) => false,
                 _ = shared.shutdown.cancelled() => return,
-            }
-            drained = false;
+            };
+            // Where the database pushes commits (PostgreSQL), its notification is the wake-up
+            // and a local enqueue is left to it.
+            drained = local_enqueue
+                && (shared.listening.load(Ordering::Relaxed)
+                    || !probe_until_due(&shared, &queue).await);
             continue;
         }
         if room == 0 || !queue.buffer_low() {
@@ -109,6 +116,49 @@ pub(crate) async fn run(
             }
         }
     }
+}
+
+/// After a local enqueue into an idle queue: asks the database whether a job is due until one
+/// is, the queue is woken otherwise, or the probing window passes (`local_wake::Probing`). A
+/// further local enqueue meanwhile starts the window over: the hint comes before its commit.
+/// True when it is time to claim.
+async fn probe_until_due(shared: &Shared, queue: &QueueSlots) -> bool {
+    let mut woken = Instant::now();
+    let mut probing = Probing::new(shared.poll_interval());
+    let mut probes = 0u32;
+    let next_hint = queue.local_enqueue.notified();
+    tokio::pin!(next_hint);
+    while let Some(wait) = probing.wait(woken.elapsed()) {
+        if shared.shutdown.is_cancelled() {
+            return false;
+        }
+        let hinted = if wait.is_zero() {
+            next_hint.as_mut().now_or_never().is_some()
+        } else {
+            tokio::select! {
+                _ = tokio::time::sleep(wait) => false,
+                _ = next_hint.as_mut() => true,
+                _ = queue.wake.notified() => return true,
+                _ = shared.shutdown.cancelled() => return false,
+            }
+        };
+        if hinted {
+            next_hint.set(queue.local_enqueue.notified());
+            woken = Instant::now();
+            probing = Probing::new(shared.poll_interval());
+        }
+        probes += 1;
+        match shared.store.job_due(&queue.name).await {
+            Ok(true) => {
+                tracing::trace!(queue = %queue.name, probes, after_ms = super::log_fields::ms(woken.elapsed()), "tranq: a locally enqueued job is due");
+                return true;
+            }
+            Ok(false) => {}
+            // The claim reports and backs off from database errors.
+            Err(_) => return true,
+        }
+    }
+    false
 }
 
 /// Grows the prefetch buffer while a busy queue's executors run out of jobs before a claim

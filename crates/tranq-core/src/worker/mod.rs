@@ -96,6 +96,8 @@ pub(crate) struct QueueSlots {
     pub(crate) slots: Arc<Semaphore>,
     /// Poked when the database says the queue has work.
     pub(crate) wake: Notify,
+    /// Poked when this process enqueues a job due at once into the queue (`local_wake.rs`).
+    pub(crate) local_enqueue: Arc<Notify>,
     /// Poked when a job of the queue finishes and frees a slot, or the buffer runs low.
     pub(crate) slot_freed: Notify,
     /// Claimed (leased) jobs waiting for a free slot.
