@@ -90,11 +90,15 @@ FOR UPDATE
 -- A plain read, which locks nothing: under REPEATABLE READ a locking read locks every row it
 -- looks at, and `task` is not in the claim index, so a locking walk of the index would lock the
 -- rows of tasks this worker does not know and starve the workers that do (a rolling deploy).
+-- The task test is a scalar JSON_CONTAINS, not `task IN (SELECT … FROM JSON_TABLE …)`: MariaDB
+-- runs that semi-join with a join buffer, which sorts every runnable row of the queue (a claim
+-- from 15,000 queued jobs read them all: 9 ms), where this walks the index in order and stops
+-- at the LIMIT.
 SELECT id FROM tranq_jobs
 WHERE queue = $1
   AND claimable = 1
   AND run_at <= UTC_TIMESTAMP(6)
-  AND task IN (SELECT t.name FROM JSON_TABLE($2, '$[*]' COLUMNS (name VARCHAR(255) PATH '$')) AS t)
+  AND JSON_CONTAINS($2, JSON_QUOTE(task))
 ORDER BY priority, run_at, id
 LIMIT $6
 
@@ -170,12 +174,15 @@ WHERE j.state = 'running'
 FOR UPDATE
 
 -- name: job_complete_many
--- $1 [{"id", "token", "result"}], $2 the ids locked by job_complete_many_select.
-UPDATE JSON_TABLE($2, '$[*]' COLUMNS (id BIGINT PATH '$')) AS l
-STRAIGHT_JOIN tranq_jobs AS j ON j.id = l.id
-STRAIGHT_JOIN JSON_TABLE($1, '$[*]' COLUMNS (id BIGINT PATH '$.id', result JSON PATH '$.result')) AS c
-  ON c.id = j.id
+-- $1 [{"id", "token", "result"}]; updates the rows job_complete_many_select locked, found again
+-- by the same conditions ($2, their ids, is not needed). One JSON_TABLE only: MariaDB evaluates
+-- a JSON_TABLE joined after another table once per outer row, so a second one (for the
+-- results) made a batch of n completions cost n² (200 rows: 23.6 ms, against 3 ms now).
+UPDATE JSON_TABLE($1, '$[*]' COLUMNS (id BIGINT PATH '$.id', token BIGINT PATH '$.token',
+                                      result JSON PATH '$.result')) AS c
+STRAIGHT_JOIN tranq_jobs AS j ON j.id = c.id AND j.lease_token = c.token AND j.state = 'running'
 SET j.state = 'completed', j.finished_at = UTC_TIMESTAMP(6), j.result = c.result,
+    j.attempted_at = COALESCE(j.attempted_at, UTC_TIMESTAMP(6)),
     j.lease_owner = NULL, j.lease_expires_at = NULL
 
 -- name: job_complete_delete_many
@@ -369,7 +376,7 @@ FROM (SELECT id, priority, run_at, JSON_VALUE(metadata, '$.concurrency_key') AS 
       WHERE queue = $1
         AND claimable = 1
         AND run_at <= UTC_TIMESTAMP(6)
-        AND task IN (SELECT t.name FROM JSON_TABLE($2, '$[*]' COLUMNS (name VARCHAR(255) PATH '$')) AS t)
+        AND JSON_CONTAINS($2, JSON_QUOTE(task))
      ) AS c
 WHERE c.concurrency_key IS NULL
    OR NOT JSON_CONTAINS($3, JSON_QUOTE(c.concurrency_key))

@@ -133,6 +133,7 @@ WITH c AS MATERIALIZED (
 )
 UPDATE tranq_jobs j
 SET state = 'completed', finished_at = now(), result = c.result,
+    attempted_at = COALESCE(j.attempted_at, now()),
     lease_owner = NULL, lease_expires_at = NULL
 FROM c
 WHERE j.id = ANY (ARRAY(SELECT id FROM locked)) AND c.id = j.id
@@ -155,6 +156,7 @@ WITH relaxed AS MATERIALIZED (
 )
 UPDATE tranq_jobs j
 SET state = 'completed', finished_at = now(), result = c.result,
+    attempted_at = COALESCE(j.attempted_at, now()),
     lease_owner = NULL, lease_expires_at = NULL
 FROM c
 WHERE j.id = ANY (ARRAY(SELECT id FROM locked)) AND c.id = j.id

@@ -81,6 +81,7 @@ UPDATE tranq_jobs
 SET state = 'completed',
     finished_at = CAST(unixepoch('subsec') * 1000000 AS INTEGER),
     result = (SELECT c.result FROM c WHERE c.id = tranq_jobs.id),
+    attempted_at = COALESCE(attempted_at, CAST(unixepoch('subsec') * 1000000 AS INTEGER)),
     lease_owner = NULL, lease_expires_at = NULL
 WHERE state = 'running'
   AND (id, lease_token) IN (SELECT id, token FROM c)
