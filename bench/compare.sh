@@ -12,8 +12,10 @@
 #                                       ../shared/bench/peers/python (a venv under target/; the
 #                                       peer our readers come from; Redis at 127.0.0.1:6379)
 #   tranq@mysql, tranq@sqlite           tranq bench on MariaDB and on a SQLite file, for the same
-#                   table (no peer runs there, so no ratios). Neither pushes wake-ups, so idle
-#                   workers poll: these runs poll every 10 ms (--poll-ms 10; default 100 ms).
+#                   table (no peer runs there, so no ratios), with the worker's defaults. Neither
+#                   database pushes wake-ups: the bench enqueues in the worker's process, so its
+#                   idle worker is woken by the enqueue itself (local_wake.rs); a job enqueued by
+#                   another process waits for the poll (100 ms by default).
 # Same N for all, a fresh database per run (created and dropped here), rounds alternated.
 # Prints every RESULT line, then the median of each metric per driver and tranq/peer ratios.
 #
@@ -144,13 +146,13 @@ run_one() {
   case $driver in
     tranq@mysql)
       mariadb -h 127.0.0.1 -u root -e "DROP DATABASE IF EXISTS $db; CREATE DATABASE $db"
-      out=$("$TRANQ_BIN" bench --database-url "$MY_URL/$db" --jobs "$N" $TRANQ_ARGS --poll-ms 10 2>"$log") || rc=$?
+      out=$("$TRANQ_BIN" bench --database-url "$MY_URL/$db" --jobs "$N" $TRANQ_ARGS 2>"$log") || rc=$?
       mariadb -h 127.0.0.1 -u root -e "DROP DATABASE IF EXISTS $db"
       ;;
     tranq@sqlite)
       local file=$LOG_DIR/$db.sqlite
       rm -f "$file" "$file-wal" "$file-shm"
-      out=$("$TRANQ_BIN" bench --database-url "sqlite://$file?mode=rwc" --jobs "$N" $TRANQ_ARGS --poll-ms 10 2>"$log") || rc=$?
+      out=$("$TRANQ_BIN" bench --database-url "sqlite://$file?mode=rwc" --jobs "$N" $TRANQ_ARGS 2>"$log") || rc=$?
       rm -f "$file" "$file-wal" "$file-shm"
       ;;
     node)

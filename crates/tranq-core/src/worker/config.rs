@@ -13,7 +13,8 @@ pub const DEFAULT_LEASE: Duration = Duration::from_secs(30);
 /// How often an idle queue looks for work while the database pushes notifications (LISTEN).
 pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(1);
 /// How often an idle queue looks for work when nothing pushes notifications (MySQL, SQLite,
-/// sync Diesel, or while the notification connection is down).
+/// sync Diesel, or while the notification connection is down). An enqueue made in the worker's
+/// own process wakes the queue sooner (`local_wake.rs`).
 pub const DEFAULT_POLL_INTERVAL_WITHOUT_NOTIFY: Duration = Duration::from_millis(100);
 /// How long graceful shutdown waits for running jobs before releasing them.
 pub const DEFAULT_GRACE_PERIOD: Duration = Duration::from_secs(30);
