@@ -8,125 +8,15 @@ use std::io::Write as _;
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
-use sea_orm::ConnectionTrait;
-use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use tranq::internal::{ClaimParams, Completion, FailParams, Store as _};
-use tranq::{JobId, JobState, TaskContext, TaskError};
+use tranq::{JobId, JobState};
 
-#[path = "../../../tests/support/url.rs"]
-mod url;
+mod support;
 
-#[derive(Serialize, Deserialize)]
-struct Mail {
-    to: String,
-}
-
-#[tranq::task(queue = "mail")]
-async fn send_mail(_ctx: TaskContext, _args: Mail) -> Result<(), TaskError> {
-    Ok(())
-}
-
-#[derive(Serialize, Deserialize)]
-struct Report {
-    month: u32,
-}
-
-#[tranq::task(queue = "reports")]
-async fn build_report(_ctx: TaskContext, _args: Report) -> Result<(), TaskError> {
-    Ok(())
-}
-
-/// A database server kind, with one database per test.
-#[derive(Debug, Clone, Copy)]
-enum Db {
-    Postgres,
-    MySql,
-    Sqlite,
-}
-
-/// A fresh database; dropped at the end of a test that passed.
-struct Fresh {
-    db: Db,
-    url: String,
-    name: String,
-}
-
-impl Db {
-    fn admin_url(self) -> String {
-        match self {
-            Db::Postgres => std::env::var("TRANQ_TEST_POSTGRES_URL")
-                .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned()),
-            Db::MySql => std::env::var("TRANQ_TEST_MYSQL_URL")
-                .unwrap_or_else(|_| "mysql://root@127.0.0.1:3306/test".to_owned()),
-            Db::Sqlite => String::new(),
-        }
-    }
-
-    async fn admin(self, sql: &str) {
-        let admin = sea_orm::Database::connect(self.admin_url()).await.unwrap();
-        admin
-            .execute_unprepared(sql)
-            .await
-            .unwrap_or_else(|e| panic!("{sql}: {e}"));
-        admin.close().await.ok();
-    }
-
-    async fn fresh(self, test: &str) -> Fresh {
-        let name = format!("tranq_cli_{test}_{}", std::process::id());
-        let url = match self {
-            Db::Postgres | Db::MySql => {
-                self.admin(&format!("DROP DATABASE IF EXISTS {name}")).await;
-                self.admin(&format!("CREATE DATABASE {name}")).await;
-                url::with_database(&self.admin_url(), &name)
-            }
-            Db::Sqlite => {
-                let dir = std::env::temp_dir().join("tranq-cli-test");
-                std::fs::create_dir_all(&dir).unwrap();
-                let path = dir.join(format!("{name}.db"));
-                remove_sqlite(&path.to_string_lossy());
-                format!("sqlite://{}?mode=rwc", path.display())
-            }
-        };
-        Fresh {
-            db: self,
-            url,
-            name,
-        }
-    }
-}
-
-fn remove_sqlite(path: &str) {
-    for suffix in ["", "-wal", "-shm"] {
-        std::fs::remove_file(format!("{path}{suffix}")).ok();
-    }
-}
+use support::{BuildReport, Db, Fresh, Mail, Report, SendMail, state};
 
 impl Fresh {
-    async fn store(&self) -> tranq::sea_orm::Store {
-        let db = tranq::sea_orm::connect(&self.url).await.unwrap();
-        tranq::sea_orm::migrate(&db).await.unwrap();
-        tranq::sea_orm::Store::new(db)
-    }
-
-    async fn drop(self) {
-        match self.db {
-            Db::Postgres => {
-                let sql = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name);
-                self.db.admin(&sql).await;
-            }
-            Db::MySql => {
-                self.db
-                    .admin(&format!("DROP DATABASE IF EXISTS {}", self.name))
-                    .await
-            }
-            Db::Sqlite => {
-                let dir = std::env::temp_dir().join("tranq-cli-test");
-                remove_sqlite(&dir.join(format!("{}.db", self.name)).to_string_lossy());
-            }
-        }
-    }
-
     /// Runs `tranq <args> --database-url <this database>`.
     fn tranq(&self, args: &[&str]) -> Output {
         self.tranq_answering(args, "")
@@ -296,10 +186,6 @@ async fn seed(store: &tranq::sea_orm::Store) -> Seeded {
         cancelled,
         report,
     }
-}
-
-async fn state(store: &tranq::sea_orm::Store, id: JobId) -> JobState {
-    store.job_get(id).await.unwrap().unwrap().state
 }
 
 async fn jobs_are_listed_by_filter_and_shown_in_full(db: Db) {

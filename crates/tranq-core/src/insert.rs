@@ -67,6 +67,7 @@ struct Unique {
 
 impl<'a> InsertPlan<'a> {
     /// The plan for inserting `jobs` in `dialect`.
+    ///
     /// Making the plan tells this process's idle workers that these jobs are coming
     /// (`local_wake.rs`).
     pub fn new(dialect: Dialect, jobs: &'a [NewJob]) -> Self {

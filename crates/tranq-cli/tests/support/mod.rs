@@ -1,6 +1,7 @@
-//! What the dashboard's tests share: a fresh database per test on PostgreSQL, MariaDB or SQLite
-//! (server URLs from `TRANQ_TEST_POSTGRES_URL` and `TRANQ_TEST_MYSQL_URL`), seeded through the
-//! library with a job in every state, one of them carrying markup in its arguments and error.
+//! What the CLI's and the dashboard's tests share: a fresh database per test on PostgreSQL,
+//! MariaDB or SQLite (server URLs from `TRANQ_TEST_POSTGRES_URL` and `TRANQ_TEST_MYSQL_URL`),
+//! two tasks, and the dashboard's seed: a job in every state, one of them carrying markup in
+//! its arguments and error (the CLI seeds its own).
 #![allow(dead_code, unreachable_pub)]
 
 use std::time::Duration;
@@ -24,7 +25,7 @@ pub struct Mail {
 }
 
 #[tranq::task(queue = "mail")]
-async fn send_mail(_ctx: TaskContext, _args: Mail) -> Result<(), TaskError> {
+pub async fn send_mail(_ctx: TaskContext, _args: Mail) -> Result<(), TaskError> {
     Ok(())
 }
 
@@ -34,7 +35,7 @@ pub struct Report {
 }
 
 #[tranq::task(queue = "reports")]
-async fn build_report(_ctx: TaskContext, _args: Report) -> Result<(), TaskError> {
+pub async fn build_report(_ctx: TaskContext, _args: Report) -> Result<(), TaskError> {
     Ok(())
 }
 
@@ -76,7 +77,7 @@ impl Db {
     }
 
     pub async fn fresh(self, test: &str) -> Fresh {
-        let name = format!("tranq_dash_{test}_{}", std::process::id());
+        let name = format!("tranq_ops_{test}_{}", std::process::id());
         let url = match self {
             Db::Postgres | Db::MySql => {
                 self.admin(&format!("DROP DATABASE IF EXISTS {name}")).await;
@@ -98,7 +99,7 @@ impl Db {
 }
 
 fn sqlite_dir() -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join("tranq-dashboard-test");
+    let dir = std::env::temp_dir().join("tranq-ops-test");
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
