@@ -161,13 +161,7 @@ async fn visit(c: &Client, base: &str, path: &str, heading: &str, shots: &Path, 
 }
 
 async fn check_page(c: &Client, heading: &str, shots: &Path, name: &str) {
-    let h1 = c
-        .find(Locator::Css("main h1"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let h1 = text(c, "main h1").await;
     assert!(
         h1.contains(heading),
         "{name}: heading {h1:?}, expected {heading:?}"
@@ -208,7 +202,22 @@ async fn wait_for(c: &Client, css: &str) {
 
 /// The state badge of the job page shown.
 async fn shown_state(c: &Client) -> String {
-    c.find(Locator::Css("main p .state"))
+    text(c, "main p .state").await
+}
+
+/// Clicks the element `css` finds.
+async fn click(c: &Client, css: &str) {
+    c.find(Locator::Css(css))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
+/// The text of the element `css` finds.
+async fn text(c: &Client, css: &str) -> String {
+    c.find(Locator::Css(css))
         .await
         .unwrap()
         .text()
@@ -245,13 +254,7 @@ async fn the_dashboard_works_in_headless_chromium() {
     .await;
     let script_job = format!("/jobs/{}", s.retryable.0);
     visit(&c, &base, &script_job, "Job", &shots, "job-with-script").await;
-    let args = c
-        .find(Locator::Css("pre.args"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let args = text(&c, "pre.args").await;
     assert!(
         args.contains("<script>window.tranqPwned"),
         "shown as text: {args}"
@@ -269,13 +272,7 @@ async fn the_dashboard_works_in_headless_chromium() {
     );
     c.execute(&forge, vec![]).await.unwrap();
     wait_for(&c, "p.error").await;
-    let refused = c
-        .find(Locator::Css("main h1"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let refused = text(&c, "main h1").await;
     assert!(
         refused.contains("403"),
         "a write without the token: {refused}"
@@ -290,23 +287,13 @@ async fn the_dashboard_works_in_headless_chromium() {
         .send_keys(TOKEN)
         .await
         .unwrap();
-    c.find(Locator::Css("main form button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&c, "main form button").await;
     wait_for(&c, "figure.chart").await;
     check_page(&c, "Queues", &shots, "queues-signed-in").await;
 
     visit(&c, &base, &discarded, "Job", &shots, "job-before-retry").await;
     assert_eq!(shown_state(&c).await, "discarded");
-    c.find(Locator::Css("button[value=retry]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&c, "button[value=retry]").await;
     wait_for(&c, "p.flash").await;
     check_page(&c, "Job", &shots, "job-after-retry").await;
     assert_eq!(shown_state(&c).await, "available");
@@ -322,12 +309,7 @@ async fn the_dashboard_works_in_headless_chromium() {
     )
     .await;
     assert_eq!(shown_state(&c).await, "available");
-    c.find(Locator::Css("button[value=cancel]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&c, "button[value=cancel]").await;
     wait_for(&c, "p.flash").await;
     check_page(&c, "Job", &shots, "job-after-cancel").await;
     assert_eq!(shown_state(&c).await, "cancelled");
@@ -336,36 +318,18 @@ async fn the_dashboard_works_in_headless_chromium() {
     // Every cancelled job back, through the confirmation that says how many match.
     let cancelled = "/jobs?state=cancelled";
     visit(&c, &base, cancelled, "Jobs", &shots, "jobs-cancelled").await;
-    let retry_all = Locator::Css(r#"form[action$="/actions"] button[value=retry]"#);
-    c.find(retry_all).await.unwrap().click().await.unwrap();
+    click(&c, r#"form[action$="/actions"] button[value=retry]"#).await;
     wait_for(&c, "strong.count").await;
     check_page(&c, "Confirm", &shots, "confirm-retry-all").await;
-    let matching = c
-        .find(Locator::Css("strong.count"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let matching = text(&c, "strong.count").await;
     assert_eq!(
         matching, "2",
         "the due job just cancelled and the seeded cancelled one"
     );
-    c.find(Locator::Css("main form button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&c, "main form button").await;
     wait_for(&c, "p.flash").await;
     check_page(&c, "Jobs", &shots, "jobs-after-retry-all").await;
-    let flash = c
-        .find(Locator::Css("p.flash"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let flash = text(&c, "p.flash").await;
     assert!(flash.contains("2 jobs changed"), "{flash}");
     assert_eq!(state(&store, s.due).await, JobState::Available);
     assert_eq!(state(&store, s.cancelled).await, JobState::Available);
