@@ -254,7 +254,11 @@ pub mod sea_orm {
     //!   (every [`crate::DEFAULT_POLL_INTERVAL`] by default).
     //! - SQLite: [`connect`] gives the pool [`SQLITE_POOL_SIZE`] connections, WAL and a busy
     //!   timeout, so that writers wait for each other instead of failing with "database is
-    //!   locked". Use it, or set the same on your own `ConnectOptions`.
+    //!   locked". Use it, or start your own options from [`connect_options`].
+    //! - Pool checkouts: [`connect`] pings a pooled connection only when it was idle for
+    //!   [`PING_IF_IDLE_FOR`]; SeaORM's default pings on every checkout, one more round trip
+    //!   before each of the worker's statements. On a pool of your own, set
+    //!   `test_before_acquire_if_idle_for` likewise.
     //! - Schema: [`migrate`] (idempotent, safe from many processes), or with the
     //!   `sea-orm-migration` feature, [`migrations`] inside your own `Migrator`.
     //!
@@ -362,7 +366,10 @@ pub mod sea_orm {
     //! # }).unwrap();
     //! ```
     #[doc(inline)]
-    pub use tranq_sea_orm::{SQLITE_POOL_SIZE, SeaOrm, SeaOrmBackend, Store, connect, migrate};
+    pub use tranq_sea_orm::{
+        PING_IF_IDLE_FOR, SQLITE_POOL_SIZE, SeaOrm, SeaOrmBackend, Store, connect, connect_options,
+        migrate,
+    };
     #[cfg(feature = "sea-orm-migration")]
     #[doc(inline)]
     pub use tranq_sea_orm::{TranqMigration, migrations};

@@ -16,8 +16,7 @@ use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement,
-    TransactionTrait,
+    ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 use tokio::sync::{Notify, watch};
@@ -127,11 +126,9 @@ pub(crate) async fn run(args: BenchArgs) -> Result<(), AnyError> {
         return Err("--jobs, --workers, --concurrency and --chunk must be at least 1".into());
     }
     let pool = args.pool.unwrap_or(8 + 4 * args.workers);
-    let mut options = ConnectOptions::new(args.database_url.clone());
-    options
-        .max_connections(pool)
-        .min_connections(pool.min(4))
-        .sqlx_logging(false);
+    // The pool `tranq::sea_orm::connect` opens, sized for the bench.
+    let mut options = tranq::sea_orm::connect_options(&args.database_url)?;
+    options.max_connections(pool).min_connections(pool.min(4));
     let db = Database::connect(options).await?;
     tranq::sea_orm::migrate(&db).await?;
     let left = count(&db, "SELECT count(*) FROM tranq_jobs").await?;

@@ -32,7 +32,7 @@ mod listen;
 mod migration;
 
 pub use backend::SeaOrmBackend;
-pub use connect::{SQLITE_POOL_SIZE, connect};
+pub use connect::{PING_IF_IDLE_FOR, SQLITE_POOL_SIZE, connect, connect_options};
 pub use enqueue::insert_jobs;
 #[cfg(feature = "migration")]
 pub use migration::{TranqMigration, migrations};

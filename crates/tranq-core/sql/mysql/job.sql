@@ -12,11 +12,11 @@
 -- name: job_insert
 -- MariaDB returns the ids; the JSON array is unpacked by JSON_TABLE.
 INSERT INTO tranq_jobs (queue, task, args, priority, run_at, max_attempts, tags, metadata)
-SELECT x.queue, x.task, x.args, x.priority,
+SELECT x.queue, x.task, x.args, COALESCE(x.priority, 0),
        CASE WHEN x.run_at_us IS NOT NULL
             THEN TIMESTAMPADD(MICROSECOND, x.run_at_us, '1970-01-01 00:00:00')
-            ELSE TIMESTAMPADD(MICROSECOND, x.delay_us, UTC_TIMESTAMP(6)) END,
-       x.max_attempts, x.tags, COALESCE(x.metadata, '{}')
+            ELSE TIMESTAMPADD(MICROSECOND, COALESCE(x.delay_us, 0), UTC_TIMESTAMP(6)) END,
+       x.max_attempts, COALESCE(x.tags, '[]'), COALESCE(x.metadata, '{}')
 FROM JSON_TABLE($1, '$[*]' COLUMNS (
     ord FOR ORDINALITY,
     queue VARCHAR(128) PATH '$.queue',
@@ -50,11 +50,11 @@ SELECT CAST(LAST_INSERT_ID() AS SIGNED) AS first_id,
 -- duplicate rows by it.
 INSERT INTO tranq_jobs (queue, task, args, priority, run_at, max_attempts, tags,
                         unique_key, unique_states, lease_token, metadata)
-SELECT x.queue, x.task, x.args, x.priority,
+SELECT x.queue, x.task, x.args, COALESCE(x.priority, 0),
        CASE WHEN x.run_at_us IS NOT NULL
             THEN TIMESTAMPADD(MICROSECOND, x.run_at_us, '1970-01-01 00:00:00')
-            ELSE TIMESTAMPADD(MICROSECOND, x.delay_us, UTC_TIMESTAMP(6)) END,
-       x.max_attempts, x.tags, x.unique_key, x.unique_states, $2, COALESCE(x.metadata, '{}')
+            ELSE TIMESTAMPADD(MICROSECOND, COALESCE(x.delay_us, 0), UTC_TIMESTAMP(6)) END,
+       x.max_attempts, COALESCE(x.tags, '[]'), x.unique_key, x.unique_states, $2, COALESCE(x.metadata, '{}')
 FROM JSON_TABLE($1, '$[*]' COLUMNS (
     ord FOR ORDINALITY,
     queue VARCHAR(128) PATH '$.queue',

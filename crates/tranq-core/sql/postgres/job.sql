@@ -4,10 +4,10 @@
 -- runnable now are notified; Postgres delivers the notification on commit, never on rollback.
 WITH ins AS (
     INSERT INTO tranq_jobs (queue, task, args, priority, run_at, max_attempts, tags, metadata)
-    SELECT x.queue, x.task, COALESCE(x.args, 'null'::jsonb), x.priority,
+    SELECT x.queue, x.task, COALESCE(x.args, 'null'::jsonb), COALESCE(x.priority, 0),
            CASE WHEN x.run_at_us IS NOT NULL THEN to_timestamp(x.run_at_us / 1000000.0)
-                ELSE now() + x.delay_us * interval '1 microsecond' END,
-           x.max_attempts, x.tags, COALESCE(x.metadata, '{}'::jsonb)
+                ELSE now() + COALESCE(x.delay_us, 0) * interval '1 microsecond' END,
+           x.max_attempts, COALESCE(x.tags, '[]'::jsonb), COALESCE(x.metadata, '{}'::jsonb)
     FROM jsonb_to_recordset($1::jsonb) AS x(queue text, task text, args jsonb, priority smallint,
          run_at_us bigint, delay_us bigint, max_attempts integer, tags jsonb, metadata jsonb)
     RETURNING id, queue, run_at
@@ -27,10 +27,10 @@ SELECT id FROM ins WHERE (SELECT count(*) FROM woken) >= 0 ORDER BY id
 WITH ins AS (
     INSERT INTO tranq_jobs (queue, task, args, priority, run_at, max_attempts, tags,
                             unique_key, unique_states, lease_token, metadata)
-    SELECT x.queue, x.task, COALESCE(x.args, 'null'::jsonb), x.priority,
+    SELECT x.queue, x.task, COALESCE(x.args, 'null'::jsonb), COALESCE(x.priority, 0),
            CASE WHEN x.run_at_us IS NOT NULL THEN to_timestamp(x.run_at_us / 1000000.0)
-                ELSE now() + x.delay_us * interval '1 microsecond' END,
-           x.max_attempts, x.tags, x.unique_key, x.unique_states, $2::bigint,
+                ELSE now() + COALESCE(x.delay_us, 0) * interval '1 microsecond' END,
+           x.max_attempts, COALESCE(x.tags, '[]'::jsonb), x.unique_key, x.unique_states, $2::bigint,
            COALESCE(x.metadata, '{}'::jsonb)
     FROM jsonb_to_recordset($1::jsonb) AS x(queue text, task text, args jsonb, priority smallint,
          run_at_us bigint, delay_us bigint, max_attempts integer, tags jsonb, unique_key text,

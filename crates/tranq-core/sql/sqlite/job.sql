@@ -3,10 +3,10 @@
 
 -- name: job_insert
 INSERT INTO tranq_jobs (queue, task, args, priority, run_at, max_attempts, tags, metadata)
-SELECT x.value ->> '$.queue', x.value ->> '$.task', x.value -> '$.args', x.value ->> '$.priority',
+SELECT x.value ->> '$.queue', x.value ->> '$.task', x.value -> '$.args', COALESCE(x.value ->> '$.priority', 0),
        COALESCE(x.value ->> '$.run_at_us',
-                CAST(unixepoch('subsec') * 1000000 AS INTEGER) + (x.value ->> '$.delay_us')),
-       x.value ->> '$.max_attempts', x.value -> '$.tags', COALESCE(x.value -> '$.metadata', '{}')
+                CAST(unixepoch('subsec') * 1000000 AS INTEGER) + COALESCE(x.value ->> '$.delay_us', 0)),
+       x.value ->> '$.max_attempts', COALESCE(x.value -> '$.tags', '[]'), COALESCE(x.value -> '$.metadata', '{}')
 FROM json_each($1) AS x
 ORDER BY x.key
 RETURNING id
@@ -19,10 +19,10 @@ RETURNING id
 -- positive token), so the caller tells inserted from duplicate rows by it.
 INSERT INTO tranq_jobs (queue, task, args, priority, run_at, max_attempts, tags,
                         unique_key, unique_states, lease_token, metadata)
-SELECT x.value ->> '$.queue', x.value ->> '$.task', x.value -> '$.args', x.value ->> '$.priority',
+SELECT x.value ->> '$.queue', x.value ->> '$.task', x.value -> '$.args', COALESCE(x.value ->> '$.priority', 0),
        COALESCE(x.value ->> '$.run_at_us',
-                CAST(unixepoch('subsec') * 1000000 AS INTEGER) + (x.value ->> '$.delay_us')),
-       x.value ->> '$.max_attempts', x.value -> '$.tags',
+                CAST(unixepoch('subsec') * 1000000 AS INTEGER) + COALESCE(x.value ->> '$.delay_us', 0)),
+       x.value ->> '$.max_attempts', COALESCE(x.value -> '$.tags', '[]'),
        x.value ->> '$.unique_key', x.value ->> '$.unique_states', $2,
        COALESCE(x.value -> '$.metadata', '{}')
 FROM json_each($1) AS x
