@@ -14,6 +14,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use crate::bench_processes;
 use indicatif::{ProgressBar, ProgressStyle};
 use sea_orm::{
     ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement, TransactionTrait,
@@ -35,22 +36,14 @@ pub(crate) struct BenchArgs {
     #[arg(long, short = 'n', default_value_t = 20_000)]
     jobs: u64,
     /// Worker instances in this one process (each with its own fetcher and completer).
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 1, conflicts_with = "worker_processes")]
     workers: u32,
-    /// Jobs run at once by each worker.
-    #[arg(long, default_value_t = 24)]
-    concurrency: u32,
-    /// Jobs claimed ahead of free slots into each worker's local buffer (default: the
-    /// worker's own default).
+    /// Run the workers in this many processes of their own instead (`tranq bench-worker`,
+    /// one worker each, started by the bench); the bench process only enqueues and measures.
     #[arg(long)]
-    prefetch: Option<u32>,
-    /// Delete each job once it completed, instead of keeping it as `completed`.
-    #[arg(long)]
-    delete_completed: bool,
-    /// Let the worker's claims and completions commit without waiting for the WAL flush
-    /// (`Store::relaxed_commit`; see its caveat about database crashes).
-    #[arg(long)]
-    relaxed_commit: bool,
+    worker_processes: Option<u32>,
+    #[command(flatten)]
+    worker: WorkerOptions,
     /// Jobs per `enqueue_many_in` statement in the bulk phase.
     #[arg(long, default_value_t = 1000)]
     chunk: usize,
@@ -63,10 +56,6 @@ pub(crate) struct BenchArgs {
     /// Size of the connection pool (default: 8 + 4 per worker).
     #[arg(long)]
     pool: Option<u32>,
-    /// How often an idle worker polls, in milliseconds (default: the worker's own: 1 s with
-    /// LISTEN/NOTIFY on PostgreSQL, 100 ms on MySQL and SQLite).
-    #[arg(long)]
-    poll_ms: Option<u64>,
     /// Also measure the outbox relay: as many events as --jobs, published to this NATS
     /// server's JetStream (a stream of the bench's own, deleted after); prints a
     /// `RELAY_RESULT relay=.. work=.. ratio=..` line after `RESULT`.
@@ -75,6 +64,75 @@ pub(crate) struct BenchArgs {
     /// Events the relay publishes at once.
     #[arg(long, default_value_t = 256)]
     relay_concurrency: u32,
+}
+
+/// How each worker of the bench is set up, in this process or in `tranq bench-worker`.
+#[derive(Debug, Clone, clap::Args)]
+pub(crate) struct WorkerOptions {
+    /// Jobs run at once by each worker.
+    #[arg(long, default_value_t = 24)]
+    pub(crate) concurrency: u32,
+    /// Jobs claimed ahead of free slots into each worker's local buffer (default: the
+    /// worker's own default).
+    #[arg(long)]
+    pub(crate) prefetch: Option<u32>,
+    /// Delete each job once it completed, instead of keeping it as `completed`.
+    #[arg(long)]
+    pub(crate) delete_completed: bool,
+    /// Let the worker's claims and completions commit without waiting for the WAL flush
+    /// (`Store::relaxed_commit`; see its caveat about database crashes).
+    #[arg(long)]
+    pub(crate) relaxed_commit: bool,
+    /// How often an idle worker polls, in milliseconds (default: the worker's own: 1 s with
+    /// LISTEN/NOTIFY on PostgreSQL, 100 ms on MySQL and SQLite).
+    #[arg(long)]
+    pub(crate) poll_ms: Option<u64>,
+}
+
+impl WorkerOptions {
+    /// The arguments that give a `tranq bench-worker` these options.
+    pub(crate) fn to_args(&self) -> Vec<String> {
+        let mut args = vec!["--concurrency".to_owned(), self.concurrency.to_string()];
+        if let Some(prefetch) = self.prefetch {
+            args.extend(["--prefetch".to_owned(), prefetch.to_string()]);
+        }
+        if self.delete_completed {
+            args.push("--delete-completed".to_owned());
+        }
+        if self.relaxed_commit {
+            args.push("--relaxed-commit".to_owned());
+        }
+        if let Some(ms) = self.poll_ms {
+            args.extend(["--poll-ms".to_owned(), ms.to_string()]);
+        }
+        args
+    }
+
+    /// A worker of the bench queue on `db`, named after this process and `index`.
+    pub(crate) fn build(&self, db: &DatabaseConnection, index: u32) -> Result<Worker, AnyError> {
+        let store = Store::new(db.clone()).relaxed_commit(self.relaxed_commit);
+        let mut builder = Worker::builder(store)
+            .queue("bench", self.concurrency)
+            .worker_id(format!("tranq-bench-{}-{index}", std::process::id()));
+        if let Some(prefetch) = self.prefetch {
+            builder = builder.prefetch(prefetch);
+        }
+        if self.delete_completed {
+            builder = builder.delete_completed(true);
+        }
+        if let Some(ms) = self.poll_ms {
+            builder = builder.poll_interval(Duration::from_millis(ms));
+        }
+        Ok(builder.build()?)
+    }
+}
+
+/// The bench's connection pool: the one `tranq::sea_orm::connect` opens, with `pool`
+/// connections.
+pub(crate) async fn connect(url: &str, pool: u32) -> Result<DatabaseConnection, AnyError> {
+    let mut options = tranq::sea_orm::connect_options(url)?;
+    options.max_connections(pool).min_connections(pool.min(4));
+    Ok(Database::connect(options).await?)
 }
 
 #[derive(Serialize, Deserialize)]
@@ -87,14 +145,14 @@ struct Pickup {
     i: usize,
 }
 
-/// No-op jobs handled so far.
-static HANDLED: AtomicU64 = AtomicU64::new(0);
+/// No-op jobs handled so far (with worker processes: as they report it).
+pub(crate) static HANDLED: AtomicU64 = AtomicU64::new(0);
 /// How many no-op jobs the burn-down waits for.
-static TARGET: AtomicU64 = AtomicU64::new(u64::MAX);
+pub(crate) static TARGET: AtomicU64 = AtomicU64::new(u64::MAX);
 /// Poked when the last no-op job has been handled.
-static ALL_HANDLED: Notify = Notify::const_new();
-/// Handler start of each latency job, by index.
-static PICKED_UP: Mutex<Vec<Option<Instant>>> = Mutex::new(Vec::new());
+pub(crate) static ALL_HANDLED: Notify = Notify::const_new();
+/// Handler start of each latency job, by index, in microseconds since the Unix epoch.
+static PICKED_UP: Mutex<Vec<Option<i64>>> = Mutex::new(Vec::new());
 
 #[tranq::task(queue = "bench")]
 async fn bench_noop(_ctx: TaskContext, _args: Noop) -> Result<(), TaskError> {
@@ -106,10 +164,11 @@ async fn bench_noop(_ctx: TaskContext, _args: Noop) -> Result<(), TaskError> {
 
 #[tranq::task(queue = "bench")]
 async fn bench_pickup(_ctx: TaskContext, args: Pickup) -> Result<(), TaskError> {
-    let now = Instant::now();
-    let mut starts = PICKED_UP.lock().unwrap_or_else(|p| p.into_inner());
-    if let Some(slot) = starts.get_mut(args.i) {
-        slot.get_or_insert(now);
+    let now = unix_us();
+    if bench_processes::is_child() {
+        bench_processes::report_pickup(args.i, now);
+    } else {
+        picked_up(args.i, now);
     }
     Ok(())
 }
@@ -122,14 +181,19 @@ impl BenchArgs {
 }
 
 pub(crate) async fn run(args: BenchArgs) -> Result<(), AnyError> {
-    if args.jobs == 0 || args.workers == 0 || args.concurrency == 0 || args.chunk == 0 {
-        return Err("--jobs, --workers, --concurrency and --chunk must be at least 1".into());
+    if args.jobs == 0
+        || args.workers == 0
+        || args.worker_processes == Some(0)
+        || args.worker.concurrency == 0
+        || args.chunk == 0
+    {
+        return Err(
+            "--jobs, --workers, --worker-processes, --concurrency and --chunk must be at least 1"
+                .into(),
+        );
     }
     let pool = args.pool.unwrap_or(8 + 4 * args.workers);
-    // The pool `tranq::sea_orm::connect` opens, sized for the bench.
-    let mut options = tranq::sea_orm::connect_options(&args.database_url)?;
-    options.max_connections(pool).min_connections(pool.min(4));
-    let db = Database::connect(options).await?;
+    let db = connect(&args.database_url, pool).await?;
     tranq::sea_orm::migrate(&db).await?;
     let left = count(&db, "SELECT count(*) FROM tranq_jobs").await?;
     if left != 0 {
@@ -164,36 +228,22 @@ pub(crate) async fn run(args: BenchArgs) -> Result<(), AnyError> {
     })
     .await?;
 
-    // ---- 2. burn-down by one worker process ----
+    // ---- 2. burn-down by the workers ----
     let rss_before = proc_status_kb("VmRSS");
     TARGET.store(n, Ordering::Relaxed);
     let all_handled = ALL_HANDLED.notified();
     tokio::pin!(all_handled);
     all_handled.as_mut().enable();
-    let (stop_tx, stop_rx) = watch::channel(false);
+    let mut workers = match args.worker_processes {
+        // Started, connected and waiting before the clock starts.
+        Some(processes) => Workers::Processes(
+            bench_processes::Children::start(&args.database_url, processes, &args.worker).await?,
+        ),
+        None => Workers::InProcess(Vec::new(), watch::channel(false)),
+    };
     let bar = progress(n, "work");
     let t1 = Instant::now();
-    let mut workers = Vec::new();
-    for w in 0..args.workers {
-        let store = Store::new(db.clone()).relaxed_commit(args.relaxed_commit);
-        let mut builder = Worker::builder(store)
-            .queue("bench", args.concurrency)
-            .worker_id(format!("tranq-bench-{}-{w}", std::process::id()));
-        if let Some(prefetch) = args.prefetch {
-            builder = builder.prefetch(prefetch);
-        }
-        if args.delete_completed {
-            builder = builder.delete_completed(true);
-        }
-        if let Some(ms) = args.poll_ms {
-            builder = builder.poll_interval(Duration::from_millis(ms));
-        }
-        let worker = builder.build()?;
-        let mut stop = stop_rx.clone();
-        workers.push(tokio::spawn(worker.run_until(async move {
-            let _ = stop.wait_for(|s| *s).await;
-        })));
-    }
+    workers.go(&db, args.workers, &args.worker).await?;
     let ticker = {
         let bar = bar.clone();
         tokio::spawn(async move {
@@ -240,7 +290,7 @@ pub(crate) async fn run(args: BenchArgs) -> Result<(), AnyError> {
         enqueue_in_ms.push(ms(e.elapsed()));
         txn.commit().await?;
         let done = Instant::now();
-        committed.push(done);
+        committed.push(unix_us());
         txn_ms.push(ms(done - t));
         bar.inc(1);
         tokio::time::sleep(spacing).await;
@@ -266,36 +316,30 @@ pub(crate) async fn run(args: BenchArgs) -> Result<(), AnyError> {
         .unwrap_or_else(|p| p.into_inner())
         .iter()
         .zip(&committed)
-        .map(|(start, commit)| {
-            let start = start.unwrap_or(*commit);
-            if start >= *commit {
-                ms(start - *commit)
-            } else {
-                -ms(*commit - start)
-            }
-        })
+        .map(|(start, commit)| (start.unwrap_or(*commit) - commit) as f64 / 1000.0)
         .collect();
-
-    let _ = stop_tx.send(true);
-    for worker in workers {
-        worker.await??;
-    }
+    let children = workers.stop().await?;
 
     latency.sort_by(f64::total_cmp);
     enqueue_in_ms.sort_by(f64::total_cmp);
     txn_ms.sort_by(f64::total_cmp);
     let enqueue_rate = n as f64 / enqueue_s;
     let work_rate = n as f64 / work_s;
+    let worker = &args.worker;
     println!(
-        "INFO tranq bench: n={n} chunk={} workers={} concurrency={} prefetch={} delete_completed={} \
-         relaxed_commit={} pool={pool} enqueue_s={enqueue_s:.3} work_s={work_s:.3}",
+        "INFO tranq bench: n={n} chunk={} workers={} worker_processes={} concurrency={} \
+         prefetch={} delete_completed={} relaxed_commit={} pool={pool} enqueue_s={enqueue_s:.3} \
+         work_s={work_s:.3}",
         args.chunk,
         args.workers,
-        args.concurrency,
-        args.prefetch
+        args.worker_processes
+            .map_or_else(|| "none".to_owned(), |p| p.to_string()),
+        worker.concurrency,
+        worker
+            .prefetch
             .map_or_else(|| "default".to_owned(), |p| p.to_string()),
-        args.delete_completed,
-        args.relaxed_commit,
+        worker.delete_completed,
+        worker.relaxed_commit,
     );
     println!(
         "INFO enqueue_in (one job, inside a transaction): p50={} p99={} ms; \
@@ -306,9 +350,17 @@ pub(crate) async fn run(args: BenchArgs) -> Result<(), AnyError> {
         fmt(1000.0 / pct(&txn_ms, 50.0), 0),
     );
     println!(
-        "INFO worker RSS: before={rss_before} kB after={rss_after} kB peak={rss_peak} kB; \
-         tranq_jobs after burn-down: {table_rows} rows, {table_bytes} bytes"
+        "INFO {} RSS: before={rss_before} kB after={rss_after} kB peak={rss_peak} kB; \
+         tranq_jobs after burn-down: {table_rows} rows, {table_bytes} bytes",
+        if children.is_empty() {
+            "worker"
+        } else {
+            "bench process"
+        }
     );
+    for (index, rss) in children.iter().enumerate() {
+        println!("INFO worker process {index} RSS: {rss}");
+    }
     println!(
         "RESULT enqueue={} work={} p50={} p95={} p99={}",
         fmt(enqueue_rate, 0),
@@ -324,12 +376,77 @@ pub(crate) async fn run(args: BenchArgs) -> Result<(), AnyError> {
             events: n,
             chunk: args.chunk,
             concurrency: args.relay_concurrency,
-            poll_ms: args.poll_ms,
+            poll_ms: worker.poll_ms,
             work_rate,
         })
         .await?;
     }
     Ok(())
+}
+
+/// The workers of the burn-down and latency phases.
+enum Workers {
+    /// Worker instances in the bench's own process, and the signal that stops them.
+    InProcess(
+        Vec<tokio::task::JoinHandle<tranq::Result<()>>>,
+        (watch::Sender<bool>, watch::Receiver<bool>),
+    ),
+    /// `tranq bench-worker` processes, started and waiting for the go.
+    Processes(bench_processes::Children),
+}
+
+impl Workers {
+    /// Starts the work.
+    async fn go(
+        &mut self,
+        db: &DatabaseConnection,
+        count: u32,
+        options: &WorkerOptions,
+    ) -> Result<(), AnyError> {
+        match self {
+            Workers::InProcess(running, (_, stop)) => {
+                for index in 0..count {
+                    let worker = options.build(db, index)?;
+                    let mut stop = stop.clone();
+                    running.push(tokio::spawn(worker.run_until(async move {
+                        let _ = stop.wait_for(|s| *s).await;
+                    })));
+                }
+                Ok(())
+            }
+            Workers::Processes(children) => children.go().await,
+        }
+    }
+
+    /// Stops the workers; the RSS line of each worker process, if any.
+    async fn stop(self) -> Result<Vec<String>, AnyError> {
+        match self {
+            Workers::InProcess(running, (stop, _)) => {
+                let _ = stop.send(true);
+                for worker in running {
+                    worker.await??;
+                }
+                Ok(Vec::new())
+            }
+            Workers::Processes(children) => children.stop().await,
+        }
+    }
+}
+
+/// Microseconds since the Unix epoch: the one clock the bench and its worker processes share.
+pub(crate) fn unix_us() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX))
+}
+
+/// Records that the worker in this process started latency job `index` (at `unix_us`), and
+/// reports it on stdout when this is a `tranq bench-worker` process.
+pub(crate) fn picked_up(index: usize, at_us: i64) {
+    let mut starts = PICKED_UP.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some(slot) = starts.get_mut(index) {
+        slot.get_or_insert(at_us);
+    }
 }
 
 /// Bytes used by `tranq_jobs` and its indexes (the whole file on SQLite).
@@ -366,7 +483,7 @@ fn progress(len: u64, phase: &'static str) -> ProgressBar {
 }
 
 /// A field of `/proc/self/status` in kB (0 where it cannot be read).
-fn proc_status_kb(field: &str) -> u64 {
+pub(crate) fn proc_status_kb(field: &str) -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|status| {

@@ -11,6 +11,7 @@
 //! tranq stats [--watch --interval 2] [--json]  # the totals, once or redrawn in place
 //! tranq dashboard --listen 127.0.0.1:8080 [--write-token T]  # the web dashboard
 //! tranq bench   --database-url postgres://.../fresh_db --jobs 20000 --workers 1 --concurrency 24
+//!               [--worker-processes 8]                     # workers in processes of their own
 //!               [--relay-nats-url nats://127.0.0.1:4222]   # also the outbox relay's events/s
 //! tranq relay   --database-url ... --nats-url nats://127.0.0.1:4222 [--ordered]
 //! ```
@@ -21,6 +22,7 @@
 //! in [`exit`].
 
 mod bench;
+mod bench_processes;
 mod dashboard;
 mod db;
 mod exit;
@@ -79,6 +81,9 @@ enum Command {
     /// Measures bulk enqueue, burn-down, pickup latency, `enqueue_in` cost and worker memory on
     /// an empty queue. Ends with one `RESULT enqueue=.. work=.. p50=.. p95=.. p99=..` line.
     Bench(bench::BenchArgs),
+    /// One worker of `tranq bench --worker-processes`, started by the bench (not for use by hand).
+    #[command(hide = true)]
+    BenchWorker(bench_processes::ChildArgs),
     /// Serves the web dashboard: queues, jobs, failures; retry, cancel and discard with a
     /// write token (read-only without).
     #[command(after_help = exit::EXIT_CODES_HELP)]
@@ -98,6 +103,7 @@ impl Command {
             Command::Queues(args) => Some(&args.db.database_url),
             Command::Stats(args) => Some(&args.db.database_url),
             Command::Bench(args) => Some(args.database_url()),
+            Command::BenchWorker(args) => Some(&args.database_url),
             Command::Dashboard(args) => Some(&args.db.database_url),
             Command::Relay(args) => Some(&args.db.database_url),
         }
@@ -155,6 +161,9 @@ async fn run(command: Command) -> Result<(), CliError> {
         Command::Queues(args) => queues::queues(args).await,
         Command::Stats(args) => queues::stats(args).await,
         Command::Bench(args) => bench::run(args).await.map_err(CliError::Other),
+        Command::BenchWorker(args) => bench_processes::run_child(args)
+            .await
+            .map_err(CliError::Other),
         Command::Dashboard(args) => dashboard::run(args).await,
         Command::Relay(args) => relay::run(args).await,
     }
