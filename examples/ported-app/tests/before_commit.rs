@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use ported_app::{AppState, Hooks};
-use support::{TestDb, count, hook, only_job, serve, start_worker, wait_for_invoice};
+use support::{TestDb, count, hook, only_job_once_finished, serve, start_worker, wait_for_invoice};
 use tranq::JobState;
 
 #[tokio::test]
@@ -63,7 +63,7 @@ async fn a_running_worker_cannot_take_a_job_before_its_order_commits() {
         wait_for_invoice(&base, id, Duration::from_secs(20)).await,
         "sent"
     );
-    let job = only_job(&db).await;
+    let job = only_job_once_finished(&db, Duration::from_secs(10)).await;
     assert_eq!(job.state, JobState::Completed);
     assert_eq!(job.attempt, 1, "one run, after the commit");
     assert!(

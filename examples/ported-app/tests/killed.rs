@@ -15,7 +15,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use ported_app::{AppState, Hooks};
-use support::{TestDb, count, hook, only_job, start_worker};
+use support::{TestDb, count, hook, only_job, only_job_once_finished, start_worker};
 use tranq::JobState;
 
 const CHILD: &str = "PORTED_APP_CHILD";
@@ -161,7 +161,7 @@ async fn a_web_process_killed_around_its_commit_loses_nothing() {
         1,
         "and nothing else"
     );
-    let job = only_job(&db).await;
+    let job = only_job_once_finished(&db, Duration::from_secs(10)).await;
     assert_eq!((job.state, job.attempt), (JobState::Completed, 1));
     // ANCHOR_END: kills
 

@@ -125,6 +125,23 @@ pub(crate) fn start_worker(
     (stop, handle)
 }
 
+/// The one job, once its worker has recorded how its run ended: the task's own writes commit
+/// before the worker's completion does, so a test that saw the task's effect waits here for
+/// the job's state to catch up (up to `within`).
+pub(crate) async fn only_job_once_finished(
+    db: &DatabaseConnection,
+    within: Duration,
+) -> tranq::JobInfo {
+    let deadline = Instant::now() + within;
+    loop {
+        let job = only_job(db).await;
+        if job.state != tranq::JobState::Running || Instant::now() > deadline {
+            return job;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 /// The one job of a database whose tests enqueued exactly one that survived.
 pub(crate) async fn only_job(db: &DatabaseConnection) -> tranq::JobInfo {
     assert_eq!(count(db, "SELECT count(*) FROM tranq_jobs").await, 1);
