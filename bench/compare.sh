@@ -14,8 +14,10 @@
 #   tranq@mysql, tranq@sqlite           tranq bench on MariaDB and on a SQLite file, for the same
 #                   table (no peer runs there, so no ratios), with the worker's defaults. Neither
 #                   database pushes wake-ups: the bench enqueues in the worker's process, so its
-#                   idle worker is woken by the enqueue itself (local_wake.rs); a job enqueued by
-#                   another process waits for the poll (100 ms by default).
+#                   idle worker is woken by the enqueue itself (local_wake.rs).
+#   tranq@mysql-8p, tranq@sqlite-8p     the same with --worker-processes 8: eight worker
+#                   processes, so every pickup is of a job enqueued by another process, found by
+#                   the adaptive poll (idle_probe.rs).
 # Same N for all, a fresh database per run (created and dropped here), rounds alternated.
 # Prints every RESULT line, then the median of each metric per driver and tranq/peer ratios.
 #
@@ -118,7 +120,9 @@ if ! skipped celery; then
 fi
 tranq_runs() {
   local d
-  for d in tranq tranq-delete tranq-fast tranq@mysql tranq@sqlite; do skipped "$d" || return 0; done
+  for d in tranq tranq-delete tranq-fast tranq@mysql tranq@sqlite tranq@mysql-8p tranq@sqlite-8p; do
+    skipped "$d" || return 0
+  done
   return 1
 }
 if tranq_runs && [[ -z ${NO_BUILD:-} || ! -x $TRANQ_BIN ]]; then
@@ -143,16 +147,18 @@ run_one() {
   CURRENT_DB=$db
   psql_admin -c "CREATE DATABASE $db" >/dev/null
   local out rc=0
+  local processes=()
+  [[ $driver == *-8p ]] && processes=(--worker-processes 8)
   case $driver in
-    tranq@mysql)
+    tranq@mysql | tranq@mysql-8p)
       mariadb -h 127.0.0.1 -u root -e "DROP DATABASE IF EXISTS $db; CREATE DATABASE $db"
-      out=$("$TRANQ_BIN" bench --database-url "$MY_URL/$db" --jobs "$N" $TRANQ_ARGS 2>"$log") || rc=$?
+      out=$("$TRANQ_BIN" bench --database-url "$MY_URL/$db" --jobs "$N" $TRANQ_ARGS "${processes[@]}" 2>"$log") || rc=$?
       mariadb -h 127.0.0.1 -u root -e "DROP DATABASE IF EXISTS $db"
       ;;
-    tranq@sqlite)
+    tranq@sqlite | tranq@sqlite-8p)
       local file=$LOG_DIR/$db.sqlite
       rm -f "$file" "$file-wal" "$file-shm"
-      out=$("$TRANQ_BIN" bench --database-url "sqlite://$file?mode=rwc" --jobs "$N" $TRANQ_ARGS 2>"$log") || rc=$?
+      out=$("$TRANQ_BIN" bench --database-url "sqlite://$file?mode=rwc" --jobs "$N" $TRANQ_ARGS "${processes[@]}" 2>"$log") || rc=$?
       rm -f "$file" "$file-wal" "$file-shm"
       ;;
     node)
@@ -189,12 +195,12 @@ run_one() {
     tail -n 3 "$log" | sed "s/^/  [$driver]   /" >&2 || true
     line="RESULT enqueue=NA work=NA p50=NA p95=NA p99=NA"
   fi
-  printf '%-12s round %s  %s\n' "$driver" "$round" "$line"
+  printf '%-16s round %s  %s\n' "$driver" "$round" "$line"
   printf '%s %s\n' "$driver" "$line" >>"$RESULTS"
 }
 
 DRIVERS=()
-for d in node rust celery tranq tranq-delete tranq-fast tranq@mysql tranq@sqlite; do
+for d in node rust celery tranq tranq-delete tranq-fast tranq@mysql tranq@sqlite tranq@mysql-8p tranq@sqlite-8p; do
   skipped "$d" || DRIVERS+=("$d")
 done
 
@@ -226,9 +232,9 @@ awk '
   }
   END {
     nm = split("enqueue work p50 p95 p99", metrics, " ")
-    printf "%-12s %10s %10s %8s %8s %8s\n", "median", "enqueue", "work", "p50", "p95", "p99"
+    printf "%-16s %10s %10s %8s %8s %8s\n", "median", "enqueue", "work", "p50", "p95", "p99"
     for (d in drivers) {
-      line = sprintf("%-12s", d)
+      line = sprintf("%-16s", d)
       for (i = 1; i <= nm; i++) {
         k = d SUBSEP metrics[i]; n = cnt[k] + 0
         delete a; for (j = 1; j <= n; j++) a[j] = vals[k, j]

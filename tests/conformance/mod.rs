@@ -64,6 +64,7 @@ macro_rules! suite {
             migrate::a_missing_schema_says_to_run_migrations,
             running::a_delayed_job_does_not_run_early,
             wake::an_idle_worker_starts_a_job_enqueued_in_its_process_without_waiting_for_the_poll,
+            wake::an_idle_worker_finds_a_job_from_another_process_long_before_the_poll,
             running::lower_priority_numbers_run_first,
             running::two_workers_on_one_queue_never_run_the_same_job,
             running::an_expired_lease_is_rescued_and_run_again,

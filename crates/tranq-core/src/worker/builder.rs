@@ -84,7 +84,9 @@ impl WorkerBuilder {
         self
     }
     /// How often an idle queue polls when no notification arrives (default 1 s while the
-    /// database pushes notifications, 100 ms when it cannot).
+    /// database pushes notifications, 100 ms when it cannot). Where it cannot, this is the
+    /// longest gap of an adaptive poll that asks every millisecond right after the queue had
+    /// work and a tenth of the time it has been idle after that.
     pub fn poll_interval(mut self, interval: Duration) -> Self {
         self.config.poll_interval = Some(interval);
         self

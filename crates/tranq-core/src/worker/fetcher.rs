@@ -13,6 +13,7 @@ use futures::FutureExt;
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::completer::Report;
+use super::idle_probe::IdleProbe;
 use super::{QueueSlots, Shared, executor};
 use crate::local_wake::Probing;
 use crate::store::{ClaimParams, LimitedClaim};
@@ -32,6 +33,7 @@ pub(crate) async fn run(
     let mut drained = false;
     // The last claim came back full: the queue is in a burst.
     let mut busy = false;
+    let mut idle_probe = IdleProbe::new();
     loop {
         if shared.shutdown.is_cancelled() {
             return;
@@ -49,17 +51,23 @@ pub(crate) async fn run(
         };
         let room = (free + prefetch).saturating_sub(buffered);
         if drained {
-            let local_enqueue = tokio::select! {
-                _ = queue.wake.notified() => false,
-                _ = queue.local_enqueue.notified() => true,
-                _ = tokio::time::sleep(shared.poll_interval()) => false,
+            // Where the database pushes commits (PostgreSQL), its notification is the wake-up
+            // and a local enqueue is left to it; elsewhere the fetcher asks the database
+            // itself, often while the queue has just had work (`idle_probe.rs`).
+            let pushed = shared.listening.load(Ordering::Relaxed);
+            let poll = shared.poll_interval();
+            let wait = if pushed { poll } else { idle_probe.gap(poll) };
+            let woken = tokio::select! {
+                _ = queue.wake.notified() => Woken::Notified,
+                _ = queue.local_enqueue.notified() => Woken::LocalEnqueue,
+                _ = tokio::time::sleep(wait) => if wait < poll { Woken::Probe } else { Woken::Poll },
                 _ = shared.shutdown.cancelled() => return,
             };
-            // Where the database pushes commits (PostgreSQL), its notification is the wake-up
-            // and a local enqueue is left to it.
-            drained = local_enqueue
-                && (shared.listening.load(Ordering::Relaxed)
-                    || !probe_until_due(&shared, &queue).await);
+            drained = match woken {
+                Woken::Notified | Woken::Poll => false,
+                Woken::LocalEnqueue => pushed || !probe_until_due(&shared, &queue).await,
+                Woken::Probe => !idle_probe.probed(job_due(&shared, &queue).await),
+            };
             continue;
         }
         if room == 0 || !queue.buffer_low() {
@@ -91,6 +99,7 @@ pub(crate) async fn run(
             Ok(LimitedClaim { jobs, held_back }) => {
                 failures = 0;
                 drained = jobs.len() < room && !held_back;
+                idle_probe.claimed(jobs.len());
                 adapt_prefetch(&queue, busy, drained);
                 busy = !drained;
                 queue.push_buffered(jobs);
@@ -148,17 +157,30 @@ async fn probe_until_due(shared: &Shared, queue: &QueueSlots) -> bool {
             probing = Probing::new(shared.poll_interval());
         }
         probes += 1;
-        match shared.store.job_due(&queue.name).await {
-            Ok(true) => {
-                tracing::trace!(queue = %queue.name, probes, after_ms = super::log_fields::ms(woken.elapsed()), "tranq: a locally enqueued job is due");
-                return true;
-            }
-            Ok(false) => {}
-            // The claim reports and backs off from database errors.
-            Err(_) => return true,
+        if job_due(shared, queue).await {
+            tracing::trace!(queue = %queue.name, probes, after_ms = super::log_fields::ms(woken.elapsed()), "tranq: a locally enqueued job is due");
+            return true;
         }
     }
     false
+}
+
+/// What ended an idle fetcher's wait.
+enum Woken {
+    /// A database notification (PostgreSQL) for the queue.
+    Notified,
+    /// An enqueue in this process (`local_wake`), before its commit.
+    LocalEnqueue,
+    /// A gap of the adaptive poll (`idle_probe`) passed.
+    Probe,
+    /// The poll interval passed.
+    Poll,
+}
+
+/// Whether the queue has a job due now (`job_due_probe`). A database error says yes: the claim
+/// that follows reports it and backs off.
+async fn job_due(shared: &Shared, queue: &QueueSlots) -> bool {
+    shared.store.job_due(&queue.name).await.unwrap_or(true)
 }
 
 /// Grows the prefetch buffer while a busy queue's executors run out of jobs before a claim

@@ -7,6 +7,7 @@ mod config;
 mod executor;
 mod fetcher;
 mod heartbeat;
+mod idle_probe;
 mod log_fields;
 mod metrics;
 mod notifier;
