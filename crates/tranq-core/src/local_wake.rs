@@ -1,12 +1,13 @@
 //! Process-local wake-ups. An enqueue run in this process tells the idle fetchers of this
 //! process's workers that one of their queues may have work as soon as the enqueuing
 //! transaction commits. MariaDB and SQLite push nothing on commit (PostgreSQL's `NOTIFY` does):
-//! without this an idle worker would find the job only at its next poll.
+//! without this an idle worker would find the job only at its next probe of the adaptive poll
+//! (`worker/idle_probe.rs`), up to the poll interval after the queue last had work.
 //!
 //! The hint comes before the commit (tranq does not see the caller's commit), so a woken fetcher
 //! asks the database at short, growing intervals ([`Probing`]) whether a job is due, with a
 //! read that locks nothing, and claims when one is. An enqueue in another process is found by
-//! the poll, as before. Polling stays the correctness path: a hint only saves latency.
+//! the adaptive poll. Polling stays the correctness path: a hint only saves latency.
 
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::Duration;

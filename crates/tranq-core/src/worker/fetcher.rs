@@ -1,6 +1,7 @@
 //! One fetcher per queue: claims jobs in batches sized to the free slots plus room in a small
 //! prefetch buffer, starts them on free slots, then waits for the buffer to run low, a
-//! notification or the poll interval. A claim that comes back full is followed at once by the
+//! notification, a local enqueue, the next probe of the adaptive poll (`idle_probe.rs`, where
+//! the database pushes nothing) or the poll interval. A claim that comes back full is followed at once by the
 //! next one as soon as there is room, so a busy queue never sleeps between bursts; executors
 //! take buffered jobs themselves as they finish, so the database round trip of a claim overlaps
 //! with running the jobs claimed before.
@@ -28,8 +29,8 @@ pub(crate) async fn run(
     reports: UnboundedSender<Report>,
 ) {
     let mut failures: u32 = 0;
-    // The last claim came back short: the queue has nothing runnable until a notification or
-    // the next poll says otherwise.
+    // The last claim came back short: the queue has nothing runnable until a notification, a
+    // probe or the next poll says otherwise.
     let mut drained = false;
     // The last claim came back full: the queue is in a burst.
     let mut busy = false;

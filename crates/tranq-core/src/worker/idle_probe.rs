@@ -15,7 +15,7 @@
 use std::time::{Duration, Instant};
 
 /// The shortest gap between two probes (the runtime timer's resolution).
-pub(crate) const MIN_GAP: Duration = Duration::from_millis(1);
+const MIN_GAP: Duration = Duration::from_millis(1);
 /// The gap is the time the queue has been without work divided by this.
 const IDLE_DIVISOR: u32 = 10;
 
